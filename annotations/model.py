@@ -1,0 +1,69 @@
+"""The records penmark keeps: articles and the annotations on them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+STATUSES = ("new", "in progress", "done")
+ANCHORS = ("exact", "fuzzy", "orphan")
+
+
+def now() -> str:
+    """A UTC timestamp with milliseconds, sortable as text."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleSummary:
+    """What a list of articles shows: everything but the text."""
+
+    id: str
+    title: str
+    source: str | None
+    length: int
+    status: str
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    id: str
+    title: str
+    source: str | None
+    text: str
+    sha256: str
+    meta: dict[str, Any]
+    status: str
+    imported: str
+
+
+@dataclass(frozen=True, slots=True)
+class Annotation:
+    id: str
+    article_id: str
+    start: int
+    end: int
+    tag: str
+    quote: str
+    prefix: str
+    suffix: str
+    note: str
+    annotator: str
+    created: str
+    updated: str
+    version: int = 1
+    deleted: str | None = None
+    anchor: str = "exact"
+
+    def intact(self, text: str) -> bool:
+        """Whether the stored offsets still slice ``text`` to the stored quote."""
+        return text[self.start : self.end] == self.quote
+
+
+ANNOTATION_COLUMNS: tuple[str, ...] = tuple(Annotation.__slots__)  # type: ignore[attr-defined]

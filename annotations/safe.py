@@ -1,0 +1,41 @@
+"""Untrusted text on its way to a terminal: control characters become visible, one for one.
+
+Article text, titles, notes, tag and file names may hold ESC, OSC, CSI, NUL or C1 characters
+that would retitle the window or write the clipboard if they reached the terminal, and bidi
+controls that make text read differently from what is stored. Each is replaced by one visible
+symbol, so offsets into the text stay valid for what is displayed.
+"""
+
+from __future__ import annotations
+
+import re
+
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_BIDI = re.compile("[" + "".join(sorted(BIDI_CONTROLS)) + "]")
+BIDI_SYMBOL = "⇆"
+C1_SYMBOL = "\ufffd"
+
+
+def _table(keep_newlines: bool) -> dict[int, str]:
+    table = {code: chr(0x2400 + code) for code in range(0x20)}  # Control Pictures: ␀ ␁ … ␛ …
+    table[0x7F] = "\u2421"  # ␡
+    table.update({code: C1_SYMBOL for code in range(0x80, 0xA0)})
+    table.update({ord(ch): BIDI_SYMBOL for ch in BIDI_CONTROLS})
+    del table[ord("\t")]  # tabs are expanded by whoever lays text out
+    if keep_newlines:
+        del table[ord("\n")]
+    return table
+
+
+_MULTILINE = _table(keep_newlines=True)
+_ONE_LINE = _table(keep_newlines=False)
+
+
+def visible(text: str, *, one_line: bool = False) -> str:
+    """``text`` with every control character shown as a symbol; same length as ``text``."""
+    return text.translate(_ONE_LINE if one_line else _MULTILINE)
+
+
+def bidi_positions(text: str) -> list[int]:
+    """Offsets of bidi control characters, which the interface flags to the annotator."""
+    return [match.start() for match in _BIDI.finditer(text)]

@@ -1,0 +1,166 @@
+"""Opening a penmark database: pragmas, explicit schema versions, atomic migrations.
+
+The schema version lives in ``PRAGMA user_version``. Each migration is a list of statements run in
+one ``BEGIN IMMEDIATE`` transaction together with the version bump, so a failed migration leaves
+the file as it was. A database from a newer penmark is refused before anything is written to it
+(even switching to WAL would rewrite its header).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from .errors import PenmarkError
+
+BUSY_TIMEOUT_MS = 10_000
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    # 1: articles, tags, annotations, the append-only events log and the annotation search index.
+    (
+        """CREATE TABLE articles (
+            seq INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            title TEXT NOT NULL,
+            source TEXT,
+            text TEXT NOT NULL,
+            sha256 TEXT NOT NULL UNIQUE,
+            meta TEXT NOT NULL DEFAULT '{}',
+            status TEXT NOT NULL DEFAULT 'new' CHECK (status IN ('new', 'in progress', 'done')),
+            imported TEXT NOT NULL,
+            length INTEGER NOT NULL
+        )""",
+        """CREATE TABLE tags (
+            name TEXT PRIMARY KEY,
+            key INTEGER UNIQUE CHECK (key BETWEEN 1 AND 9),
+            colour TEXT NOT NULL,
+            definition TEXT NOT NULL DEFAULT '',
+            position INTEGER NOT NULL
+        )""",
+        """CREATE TABLE annotations (
+            seq INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            article_id TEXT NOT NULL REFERENCES articles(id) ON UPDATE CASCADE,
+            start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL,
+            tag TEXT NOT NULL REFERENCES tags(name) ON UPDATE CASCADE,
+            quote TEXT NOT NULL,
+            prefix TEXT NOT NULL,
+            suffix TEXT NOT NULL,
+            note TEXT NOT NULL DEFAULT '',
+            annotator TEXT NOT NULL,
+            created TEXT NOT NULL,
+            updated TEXT NOT NULL,
+            version INTEGER NOT NULL DEFAULT 1,
+            deleted TEXT,
+            anchor TEXT NOT NULL DEFAULT 'exact' CHECK (anchor IN ('exact', 'fuzzy', 'orphan')),
+            CHECK (start >= 0 AND "end" > start)
+        )""",
+        "CREATE INDEX annotations_by_article ON annotations(article_id, start)",
+        """CREATE TABLE events (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            id TEXT NOT NULL UNIQUE,
+            at TEXT NOT NULL,
+            annotator TEXT NOT NULL,
+            action TEXT NOT NULL,
+            annotation_id TEXT NOT NULL,
+            before TEXT,
+            after TEXT,
+            kind TEXT NOT NULL CHECK (kind IN ('do', 'undo', 'redo')),
+            target INTEGER REFERENCES events(seq),
+            depth INTEGER NOT NULL
+        )""",
+        "CREATE INDEX events_by_annotator ON events(annotator, seq)",
+        "CREATE INDEX events_by_annotation ON events(annotation_id, seq)",
+        # The log is append-only: the database itself refuses edits and deletions of events.
+        """CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
+           BEGIN SELECT RAISE(ABORT, 'events are append-only'); END""",
+        """CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
+           BEGIN SELECT RAISE(ABORT, 'events are append-only'); END""",
+        # External-content FTS5 over quotes and notes, kept in sync by triggers.
+        """CREATE VIRTUAL TABLE annotations_fts USING fts5(
+            quote, note, content='annotations', content_rowid='seq',
+            tokenize='unicode61 remove_diacritics 2'
+        )""",
+        """CREATE TRIGGER annotations_fts_insert AFTER INSERT ON annotations BEGIN
+            INSERT INTO annotations_fts(rowid, quote, note) VALUES (new.seq, new.quote, new.note);
+        END""",
+        """CREATE TRIGGER annotations_fts_delete AFTER DELETE ON annotations BEGIN
+            INSERT INTO annotations_fts(annotations_fts, rowid, quote, note)
+            VALUES ('delete', old.seq, old.quote, old.note);
+        END""",
+        """CREATE TRIGGER annotations_fts_update AFTER UPDATE OF quote, note ON annotations BEGIN
+            INSERT INTO annotations_fts(annotations_fts, rowid, quote, note)
+            VALUES ('delete', old.seq, old.quote, old.note);
+            INSERT INTO annotations_fts(rowid, quote, note) VALUES (new.seq, new.quote, new.note);
+        END""",
+    ),
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class StoreError(PenmarkError):
+    """The database cannot be opened or a change to it was refused."""
+
+
+def connect(path: str | Path, *, autocheckpoint: bool = True) -> sqlite3.Connection:
+    """Open (creating if needed) and migrate a penmark database; return its connection.
+
+    The connection is in autocommit mode: the store opens every transaction itself with
+    ``BEGIN IMMEDIATE``. With ``autocheckpoint=False`` commits never run a WAL checkpoint, so an
+    interface thread never stalls on one; the caller checkpoints from elsewhere.
+    """
+    name = str(path)
+    if name != ":memory:":
+        parent = Path(name).expanduser().resolve().parent
+        if not parent.is_dir():
+            raise StoreError(f"{name}: folder {parent} does not exist")
+    try:
+        conn = sqlite3.connect(
+            name, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
+        )
+    except sqlite3.Error as err:
+        raise StoreError(f"{name}: cannot open database ({err})") from None
+    try:
+        _prepare(conn, name, autocheckpoint)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _prepare(conn: sqlite3.Connection, name: str, autocheckpoint: bool) -> None:
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+    except sqlite3.DatabaseError as err:
+        raise StoreError(f"{name}: not a penmark database ({err})") from None
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"{name}: made by a newer penmark (schema {version}; this one knows up to "
+            f"{SCHEMA_VERSION}); upgrade penmark to open it"
+        )
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    if not autocheckpoint:
+        conn.execute("PRAGMA wal_autocheckpoint = 0")
+    if version < SCHEMA_VERSION:
+        migrate(conn, name)
+
+
+def migrate(conn: sqlite3.Connection, name: str, migrations: tuple[tuple[str, ...], ...] = MIGRATIONS) -> None:
+    """Apply the missing migrations in one transaction; on any error the file is left as it was."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        # Another process may have migrated between our check and our lock.
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        for statements in migrations[version:]:
+            for statement in statements:
+                conn.execute(statement)
+        conn.execute(f"PRAGMA user_version = {len(migrations)}")
+        conn.execute("COMMIT")
+    except sqlite3.Error as err:
+        conn.execute("ROLLBACK")
+        raise StoreError(f"{name}: migration failed, database left unchanged ({err})") from None

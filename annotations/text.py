@@ -1,0 +1,171 @@
+"""One canonical string per article: the rules every offset in penmark refers to.
+
+Policy (DESIGN.md section 2), applied once at import:
+
+* bytes are decoded as strict UTF-8 (a leading BOM is dropped); invalid bytes are an error naming
+  the byte position unless the caller asks for replacement (U+FFFD);
+* a NUL byte marks a binary file, which is refused; a NUL inside a JSON string becomes U+FFFD;
+* CRLF and lone CR become LF, and so do the other characters Python's ``str.splitlines`` (and so
+  Textual's document) treat as line breaks: VT, FF, FS, GS, RS, NEL (U+0085), LINE SEPARATOR
+  (U+2028) and PARAGRAPH SEPARATOR (U+2029). Otherwise a display line and a stored line would
+  disagree and every later offset would shift;
+* the text is NFC-normalized;
+* all other characters, control characters included, are kept: they are shown as visible symbols
+  at display time, one for one, so offsets never move.
+
+Offsets are Python ``str`` indices (code points), end exclusive.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import regex
+
+from .errors import PenmarkError
+
+# Line breaks that str.splitlines() honours besides \n: each becomes one \n.
+_LINE_BREAKS = re.compile("\r\n|[\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+_GRAPHEME = regex.compile(r"\X", regex.DOTALL)
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_UTF8_BOM = "\ufeff"
+_CLUSTER_WINDOW = 256
+
+CONTEXT_CHARS = 32
+"""How many characters of prefix and suffix an annotation keeps around its quote."""
+
+
+class TextError(PenmarkError):
+    """Input that cannot become a canonical article text."""
+
+
+def decode(data: bytes, *, replace_invalid: bool = False) -> str:
+    """Decode file bytes as UTF-8, refusing binary data with a reason a user can act on."""
+    if data.startswith(_UTF16_BOMS):
+        raise TextError("is UTF-16 (it starts with a UTF-16 byte-order mark); save it as UTF-8")
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        raise TextError(f"looks binary (NUL byte at byte {nul})")
+    try:
+        text = data.decode("utf-8", errors="replace" if replace_invalid else "strict")
+    except UnicodeDecodeError as err:
+        bad = data[err.start : err.start + 1].hex()
+        raise TextError(
+            f"is not UTF-8 (invalid byte 0x{bad} at byte {err.start}); "
+            "use --replace-invalid to import it with U+FFFD in its place"
+        ) from None
+    return text
+
+
+def canonicalize(text: str) -> str:
+    """Return the canonical form of ``text``. Idempotent: canonicalize(canonicalize(t)) == canonicalize(t)."""
+    if text.startswith(_UTF8_BOM):
+        text = text[1:]
+    text = text.replace("\x00", "\ufffd")
+    text = _LINE_BREAKS.sub("\n", text)
+    text = unicodedata.normalize("NFC", text)
+    # NFC can, in principle, not produce a line break, but stripping the BOM may expose another.
+    return text[1:] if text.startswith(_UTF8_BOM) else text
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# --- titles -----------------------------------------------------------------------------------
+
+# Labels and markup in front of a title: "Headline: ...", "Title: ...", Markdown's "# ...".
+_LABEL = re.compile(r"^\s*(#{1,6}\s+|(headline|title)\s*:\s*)", re.IGNORECASE)
+_WORD = re.compile(r"[^\W\d_]{2,}")
+_TITLE_MAX = 160
+_HEADLINE_MAX = 150
+
+
+def _meaningful(line: str) -> bool:
+    """A line with at least two real words: scraped junk such as ``spot_imgspot_img`` is not."""
+    return sum(1 for word in line.split() if _WORD.search(word)) >= 2
+
+
+def derive_title(text: str) -> str:
+    """The title of an article without one: the first line that reads like a headline.
+
+    Scraped articles often start with junk (image placeholders, a "Headline:" label) and some
+    start straight with the lead paragraph, so among the first few meaningful lines we prefer a
+    short one that does not end like a sentence; failing that, the first meaningful line, cut.
+    """
+    lines = [_LABEL.sub("", line).strip() for line in text.split("\n")[:40]]
+    candidates = [line for line in lines if _meaningful(line)][:5]
+    if not candidates:
+        first = next((line for line in lines if line), "")
+        return _clip(first) or "(untitled)"
+    for line in candidates:
+        if len(line) <= _HEADLINE_MAX and not line.endswith((".", "!", "?", ",", ";")):
+            return line
+    return _clip(candidates[0])
+
+
+def _clip(line: str) -> str:
+    if len(line) <= _TITLE_MAX:
+        return line
+    cut = line.rfind(" ", 0, _TITLE_MAX - 1)
+    return line[: cut if cut > 40 else _TITLE_MAX - 1].rstrip() + "…"
+
+
+# --- spans ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    start: int
+    end: int
+
+
+def _cluster_around(text: str, index: int) -> tuple[int, int]:
+    """The grapheme cluster that contains ``text[index]``."""
+    # A line break is always a cluster boundary, so scanning from the line start (or a generous
+    # window before ``index``) begins on a boundary without reading a 10 MB line from its start.
+    window = max(0, index - _CLUSTER_WINDOW)
+    scan_from = text.rfind("\n", window, index) + 1 or window
+    for match in _GRAPHEME.finditer(text, scan_from, min(len(text), index + _CLUSTER_WINDOW)):
+        if match.end() > index:
+            return match.start(), match.end()
+    return index, index + 1
+
+
+def grapheme_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """Widen [start, end) outward to whole grapheme clusters (emoji ZWJ sequences, accents)."""
+    if 0 <= start < len(text):
+        start = _cluster_around(text, start)[0]
+    if 0 < end < len(text):
+        cluster_start, cluster_end = _cluster_around(text, end - 1)
+        end = cluster_end if cluster_start < end < cluster_end else end
+    return start, end
+
+
+def splits_grapheme(text: str, start: int, end: int) -> bool:
+    return grapheme_bounds(text, start, end) != (start, end)
+
+
+def snap(text: str, start: int, end: int) -> Span | None:
+    """Turn a raw selection into a span: whole graphemes, no outer whitespace. None if empty."""
+    start, end = max(0, min(start, end)), min(len(text), max(start, end))
+    start, end = grapheme_bounds(text, start, end)
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if start >= end:
+        return None
+    return Span(*grapheme_bounds(text, start, end))
+
+
+def context(text: str, start: int, end: int) -> tuple[str, str, str]:
+    """The quote with its prefix and suffix, as stored beside every annotation."""
+    return (
+        text[max(0, start - CONTEXT_CHARS) : start],
+        text[start:end],
+        text[end : end + CONTEXT_CHARS],
+    )

@@ -1,0 +1,1 @@
+"""penmark's interfaces: the Textual app and the command line."""

@@ -1,0 +1,237 @@
+"""The `penmark` command line. Imports stay lazy: `penmark list` never loads Textual."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from annotations import __version__
+from annotations.errors import PenmarkError
+from annotations.safe import visible
+
+DB_ENV = "PENMARK_DB"
+ANNOTATOR_ENV = "PENMARK_ANNOTATOR"
+
+
+def default_db() -> Path:
+    from platformdirs import user_data_path
+
+    return user_data_path("penmark", appauthor=False) / "penmark.db"
+
+
+def default_annotator() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name (some containers)
+        return "anonymous"
+
+
+def out(text: str = "") -> None:
+    """Print untrusted text (titles, file names) with control characters made visible."""
+    print(visible(text))
+
+
+def err(text: str) -> None:
+    print(f"penmark: {visible(text, one_line=True)}", file=sys.stderr)
+
+
+# --- commands -----------------------------------------------------------------------------
+
+
+def open_store(args: argparse.Namespace):  # -> annotations.store.Store (imported lazily)
+    from annotations.store import Store
+
+    path = args.db or os.environ.get(DB_ENV) or None
+    if path is None:
+        path = default_db()
+        path.parent.mkdir(parents=True, exist_ok=True)
+    annotator = args.annotator or os.environ.get(ANNOTATOR_ENV) or default_annotator()
+    return Store.open(path, annotator=annotator)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from annotations.importer import import_paths
+
+    store = open_store(args)
+    try:
+        report = _with_progress(
+            lambda progress: import_paths(
+                store,
+                args.paths,
+                max_bytes=int(args.max_mb * 1_000_000),
+                replace_invalid=args.replace_invalid,
+                progress=progress,
+            )
+        )
+    finally:
+        store.close()
+    for refusal in report.refused:
+        err(str(refusal))
+    out(
+        f"imported {len(report.added)} article{'s' * (len(report.added) != 1)}"
+        + (f", {len(report.already_present)} already present" if report.already_present else "")
+        + (f", {len(report.refused)} refused" if report.refused else "")
+    )
+    return 0 if report.ok else 1
+
+
+def _with_progress(run: Callable[[Callable[[int, int], None] | None], object]):
+    """Run an import with a progress bar on an interactive terminal once it has many files."""
+    if not sys.stderr.isatty():
+        return run(None)
+    from rich.progress import Progress
+
+    with Progress(transient=True) as bar:
+        task = bar.add_task("importing", total=None)
+
+        def progress(done: int, total: int) -> None:
+            if total >= 20:
+                bar.update(task, completed=done, total=total)
+
+        return run(progress)
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    store = open_store(args)
+    try:
+        tags = [tag.name for tag in store.tags()]
+        articles = store.articles()
+    finally:
+        store.close()
+    if args.json:
+        for article in articles:
+            print(json.dumps({"id": article.id, "title": article.title, "source": article.source,
+                              "length": article.length, "status": article.status,
+                              "annotations": article.counts}, ensure_ascii=False))
+        return 0
+    if not articles:
+        out("no articles yet: penmark import PATH")
+        return 0
+    header = ["id", "status", *tags, "title"]
+    rows = [[a.id, a.status, *(str(a.counts.get(t, 0)) for t in tags), a.title] for a in articles]
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header[:-1])]
+    for row in [header, *rows]:
+        cells = [cell.rjust(w) if i >= 2 else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths))]
+        out(visible("  ".join([*cells, row[-1]]), one_line=True))
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    store = open_store(args)
+    try:
+        stats = store.stats()
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps(stats, ensure_ascii=False, indent=2))
+        return 0
+    for key, value in stats.items():
+        if isinstance(value, dict):
+            out(f"{key.replace('_', ' ')}:")
+            for name, count in value.items():
+                out(visible(f"  {name}: {count}", one_line=True))
+        else:
+            out(visible(f"{key.replace('_', ' ')}: {value}", one_line=True))
+    return 0
+
+
+def cmd_tags(args: argparse.Namespace) -> int:
+    from annotations.tags import load_toml
+
+    store = open_store(args)
+    try:
+        if args.file:
+            store.set_tags(load_toml(Path(args.file)))
+        for tag in store.tags():
+            key = str(tag.key) if tag.key else "-"
+            out(visible(f"{key}  {tag.name:<16} {tag.colour}  {tag.definition}", one_line=True))
+    finally:
+        store.close()
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    store = open_store(args)
+    try:
+        problems = store.mismatches()
+    finally:
+        store.close()
+    for note, found in problems:
+        err(f"annotation {note.id} in {note.article_id}: offsets {note.start}-{note.end} "
+            f"read {found!r}, expected {note.quote!r}")
+    out(f"{len(problems)} annotation(s) no longer match their text" if problems else "every annotation matches its text")
+    return 1 if problems else 0
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    from annotations.importer import import_paths, sample_corpus
+
+    store = open_store(args)
+    if not store.articles():
+        corpus = sample_corpus()
+        report = import_paths(store, [corpus])
+        out(f"no articles yet: imported the {len(report.added)} sample articles from {corpus}")
+    from tui.app import PenmarkApp
+
+    try:
+        PenmarkApp(store).run()
+    finally:
+        store.close()
+    return 0
+
+
+# --- parser --------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="penmark",
+        description="Keyboard-first annotation of articles in the terminal. Without a command, opens the app.",
+    )
+    parser.add_argument("--version", action="version", version=f"penmark {__version__}")
+    parser.add_argument("--db", help=f"database file (default: ${DB_ENV} or {default_db()})")
+    parser.add_argument("--annotator", help=f"who is annotating (default: ${ANNOTATOR_ENV} or your login name)")
+    parser.set_defaults(func=cmd_app)
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    sub = commands.add_parser("import", help="import .txt/.md files, .json/.jsonl records, or folders of them")
+    sub.add_argument("paths", nargs="+", metavar="PATH")
+    sub.add_argument("--replace-invalid", action="store_true", help="import invalid UTF-8 with U+FFFD instead of refusing it")
+    sub.add_argument("--max-mb", type=float, default=64, help="refuse files larger than this many MB (default 64)")
+    sub.set_defaults(func=cmd_import)
+
+    sub = commands.add_parser("list", help="articles with their ids, titles and annotation counts per tag")
+    sub.add_argument("--json", action="store_true", help="one JSON object per article")
+    sub.set_defaults(func=cmd_list)
+
+    sub = commands.add_parser("stats", help="counts of articles, annotations, tags and events")
+    sub.add_argument("--json", action="store_true")
+    sub.set_defaults(func=cmd_stats)
+
+    sub = commands.add_parser("tags", help="show the tag set, or replace it from a TOML file")
+    sub.add_argument("file", nargs="?", metavar="FILE.toml")
+    sub.set_defaults(func=cmd_tags)
+
+    sub = commands.add_parser("check", help="verify that every annotation still slices its text to its quote")
+    sub.set_defaults(func=cmd_check)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except PenmarkError as error:
+        err(str(error))
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
