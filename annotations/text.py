@@ -125,6 +125,11 @@ class Span:
 
 def _cluster_around(text: str, index: int) -> tuple[int, int]:
     """The grapheme cluster that contains ``text[index]``."""
+    # Fast path for plain Latin text: characters below U+0300 (where combining marks begin)
+    # neither extend nor get extended, so such a character between two others is its own cluster.
+    # (Before it, only a ZWJ could join: U+200D is above the limit and takes the slow path.)
+    if all(ord(text[i]) < 0x300 for i in range(max(0, index - 1), min(len(text), index + 2))):
+        return index, index + 1
     # A line break is always a cluster boundary, so scanning from the line start (or a generous
     # window before ``index``) begins on a boundary without reading a 10 MB line from its start.
     window = max(0, index - _CLUSTER_WINDOW)
