@@ -22,15 +22,16 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any
 
 from . import schema
 from .errors import PenmarkError
 from .model import ANNOTATION_COLUMNS, STATUSES, Annotation, Article, ArticleSummary, now
 from .tags import DEFAULT_TAGS, Tag, TagSetError, validate
 from .text import canonicalize, context, sha256, splits_grapheme
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 StoreError = schema.StoreError
 
@@ -70,9 +71,11 @@ class Added:
 class Store:
     """All reads and writes of a penmark database. Thread-safe; one connection per Store."""
 
-    def __init__(self, db: Database, *, annotator: str = "anonymous", path: Path | None = None) -> None:
-        self.db = db
-        self.conn: sqlite3.Connection = db.conn
+    def __init__(
+        self, db: Database | sqlite3.Connection, *, annotator: str = "anonymous", path: Path | None = None
+    ) -> None:
+        self.conn: sqlite3.Connection = db if isinstance(db, sqlite3.Connection) else db.conn
+        self._db = None if isinstance(db, sqlite3.Connection) else db
         self.annotator = annotator
         self.path = path
         self._lock = threading.RLock()
@@ -80,12 +83,25 @@ class Store:
         if not self.tags():
             self.set_tags(DEFAULT_TAGS)
 
+    @property
+    def db(self) -> Database:
+        """The database as sqlite-utils sees it, for table-level work (bulk import and export).
+
+        Made on first use: importing sqlite-utils costs 100-200 ms, which the app's first screen
+        does not need to pay.
+        """
+        if self._db is None:
+            from sqlite_utils import Database
+
+            self._db = Database(self.conn)
+        return self._db
+
     @classmethod
     def open(cls, path: str | Path, *, annotator: str = "anonymous", autocheckpoint: bool = True) -> Store:
         """Open or create the database at ``path`` (``":memory:"`` for a throwaway one)."""
         conn = schema.connect(path, autocheckpoint=autocheckpoint)
         real = None if str(path) == ":memory:" else Path(path)
-        return cls(Database(conn), annotator=annotator, path=real)
+        return cls(conn, annotator=annotator, path=real)
 
     @classmethod
     def memory(cls, *, annotator: str = "tester") -> Store:

@@ -1,28 +1,52 @@
-"""The penmark Textual app."""
+"""The penmark Textual app: a library of articles and a reader that tags them."""
 
 from __future__ import annotations
 
-from rich.text import Text
-from textual.app import App, ComposeResult
-from textual.widgets import DataTable, Footer, Header
+from collections.abc import Iterable
+from functools import partial
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
 
 from annotations.store import Store
+
+from .screens.library import LibraryScreen
+from .screens.modals import HelpScreen
+from .screens.reader import ReaderScreen
 
 
 class PenmarkApp(App[None]):
     TITLE = "penmark"
+    BINDINGS = [
+        Binding("question_mark", "help", "Keys", tooltip="Show every key and what it does", id="help"),
+        Binding("ctrl+q", "quit", "Quit", tooltip="Quit penmark (everything is already saved)", id="quit", priority=True),
+    ]
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, open_ids: list[str] | None = None) -> None:
         super().__init__()
         self.store = store
-
-    def compose(self) -> ComposeResult:
-        yield Header()
-        yield DataTable(id="library", cursor_type="row")
-        yield Footer()
+        self.open_ids = open_ids or []
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_columns("id", "title", "annotations")
-        for article in self.store.articles():
-            table.add_row(Text(article.id), Text(article.title), Text(str(article.total)))
+        self.push_screen(LibraryScreen())
+        if self.open_ids:
+            self.open_reader(self.open_ids)
+
+    def open_reader(self, article_ids: list[str]) -> None:
+        self.push_screen(ReaderScreen(article_ids))
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        screen = self.screen
+        name = "Reader" if isinstance(screen, ReaderScreen) else "Library"
+        self.push_screen(HelpScreen(name, [*screen.BINDINGS, *self.BINDINGS]))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Every key's action is in the command palette too, under its description."""
+        yield from super().get_system_commands(screen)
+        for binding in screen.BINDINGS:
+            if isinstance(binding, Binding) and binding.description and binding.show:
+                yield SystemCommand(binding.description, binding.tooltip or binding.description,
+                                    partial(screen.run_action, binding.action))

@@ -1,0 +1,416 @@
+"""The reader: one or two articles side by side, selected and tagged from the keyboard."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Literal
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, Header, OptionList, TextArea
+from textual.widgets.option_list import Option
+
+from annotations import segment
+from annotations.errors import PenmarkError
+from annotations.model import Annotation
+from annotations.safe import visible
+from annotations.text import snap
+
+from ..widgets.article_pane import ArticlePane, tag_chip
+from .modals import Choice, FuzzyPicker, NoteDialog
+
+Mode = Literal["normal", "visual", "resize"]
+
+# Visual-mode motions: key -> (function from (text, offset) to the new cursor offset, description).
+MOTIONS: dict[str, tuple[Callable[[str, int], int], str]] = {
+    "w": (segment.next_word_end, "Extend to the end of the next word"),
+    "b": (segment.previous_word_start, "Extend back to the previous word"),
+    ")": (segment.next_sentence_end, "Extend to the end of the sentence"),
+    "(": (segment.previous_sentence_start, "Extend back to the previous sentence"),
+    "}": (segment.next_paragraph_end, "Extend to the end of the paragraph"),
+    "{": (segment.previous_paragraph_start, "Extend back to the previous paragraph"),
+}
+_MOTION_KEYS = {"w": "w", "b": "b", ")": "right_parenthesis", "(": "left_parenthesis",
+                "}": "right_curly_bracket", "{": "left_curly_bracket"}
+_SHOWN_MOTIONS = {"w": "w/b", ")": ")/(", "}": "}/{"}
+_VISUAL_ONLY = {"motion", "swap_ends"}
+
+
+class ReaderScreen(Screen[None]):
+    BINDINGS = [
+        Binding("s", "select_sentence", "Sentence", tooltip="Select the sentence under the cursor", id="select-sentence"),
+        Binding("v", "visual", "Visual", tooltip="Visual mode: w/b, )/(, }/{ extend the selection by word, sentence, paragraph", id="visual"),
+        *(
+            # The forward motions show in the footer (only in visual mode, see check_action).
+            Binding(key, f"motion('{motion}')", description, show=motion in _SHOWN_MOTIONS,
+                    key_display=_SHOWN_MOTIONS.get(motion), tooltip=description, id=f"motion-{motion}")
+            for motion, (_, description) in MOTIONS.items()
+            for key in [_MOTION_KEYS[motion]]
+        ),
+        Binding("o", "swap_ends", "Other end", tooltip="In visual mode: move the other end of the selection", id="swap-ends"),
+        Binding("1", "tag(1)", "Tag", key_display="1-9", tooltip="Tag the selection (or retag the annotation under the cursor) with the tag of that key", id="tag-1"),
+        *(Binding(str(n), f"tag({n})", f"Tag with key {n}", show=False, id=f"tag-{n}") for n in range(2, 10)),
+        Binding("t", "tag_palette", "Tags…", tooltip="Choose a tag by name (fuzzy)", show=False, id="tag-palette"),
+        Binding("n", "note", "Note", tooltip="Add or edit the note of the annotation under the cursor", id="note"),
+        Binding("d", "delete", "Delete", tooltip="Delete the annotation under the cursor (u undoes)", id="delete"),
+        Binding("r", "resize", "Resize", tooltip="Adjust the bounds of the annotation under the cursor: extend, then enter", show=False, id="resize"),
+        Binding("enter", "apply_resize", "Apply", tooltip="Apply the new bounds (resize mode)", id="apply-resize"),
+        Binding("right_square_bracket", "jump(1)", "Next", key_display="]", tooltip="Jump to the next annotation", show=False, id="next-annotation"),
+        Binding("left_square_bracket", "jump(-1)", "Prev", key_display="[", tooltip="Jump to the previous annotation", show=False, id="previous-annotation"),
+        Binding("u", "undo", "Undo", tooltip="Undo your last change (survives restarts)", id="undo"),
+        Binding("ctrl+r", "redo", "Redo", tooltip="Redo what you undid", show=False, id="redo"),
+        Binding("tab", "switch_pane", "Pane", tooltip="Move to the other pane", priority=True, id="switch-pane"),
+        Binding("ctrl+o", "open_article", "Open…", tooltip="Open another article in this pane", show=False, id="open-article"),
+        Binding("l", "toggle_list", "List", tooltip="Show or hide this article's annotations", show=False, id="toggle-list"),
+        Binding("ctrl+s", "cycle_status", "Status", show=False, tooltip="Set the article's status: new, in progress, done", id="reader-status"),
+        Binding("escape", "escape", "Clear", tooltip="Clear the selection, leave visual or resize mode", show=False, id="clear"),
+        Binding("q", "back", "Library", tooltip="Back to the library", id="back"),
+    ]
+    DEFAULT_CSS = """
+    ReaderScreen #panes { height: 1fr; }
+    ReaderScreen #annotation-list { width: 44; display: none; border: round $panel; }
+    ReaderScreen #annotation-list.shown { display: block; }
+    """
+
+    def __init__(self, article_ids: list[str]) -> None:
+        super().__init__()
+        self.article_ids = article_ids
+        self.mode: Mode = "normal"
+        self.resizing: Annotation | None = None
+        self._data_version = 0
+        self._last_pane: ArticlePane | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="panes"):
+            for n, _ in enumerate(self.article_ids):
+                yield ArticlePane(id=f"pane-{n}")
+            yield OptionList(id="annotation-list")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        for pane, article_id in zip(self.panes, self.article_ids, strict=True):
+            self.load(pane, article_id)
+        self.panes[0].view.focus()
+        self._data_version = self.app.store.data_version()
+        # Another window or process may change these articles: refresh when the database moves.
+        self.set_interval(1.0, self.poll_database)
+
+    # --- panes ------------------------------------------------------------------------------
+
+    @property
+    def panes(self) -> list[ArticlePane]:
+        return list(self.query(ArticlePane))
+
+    @property
+    def pane(self) -> ArticlePane:
+        """The focused pane."""
+        for pane in self.panes:
+            if pane.view.has_focus or pane.has_focus_within:
+                return pane
+        return self._last_pane or self.panes[0]
+
+    def load(self, pane: ArticlePane, article_id: str) -> None:
+        store = self.app.store
+        pane.show(store.article(article_id), store.annotations(article_id), store.tags())
+        self.sub_title = "  |  ".join(p.article.title for p in self.panes if p.article)
+
+    def refresh_pane(self, pane: ArticlePane) -> None:
+        """Re-read the pane's annotations from the store: the screen shows what is stored."""
+        if pane.article is not None:
+            pane.set_annotations(self.app.store.annotations(pane.article.id))
+        if pane is self.pane:
+            self.fill_list()
+
+    def poll_database(self) -> None:
+        version = self.app.store.data_version()
+        if version != self._data_version:
+            self._data_version = version
+            for pane in self.panes:
+                self.refresh_pane(pane)
+
+    def on_descendant_focus(self) -> None:
+        for pane in self.panes:
+            focused = pane.has_focus_within
+            pane.set_class(focused, "focused")
+            if focused:
+                self._last_pane = pane
+        self.fill_list()
+
+    def on_text_area_selection_changed(self, event: TextArea.SelectionChanged) -> None:
+        for pane in self.panes:
+            if pane.view is event.text_area:
+                pane.update_details()
+
+    def action_switch_pane(self) -> None:
+        panes = self.panes
+        index = panes.index(self.pane)
+        panes[(index + 1) % len(panes)].view.focus()
+
+    def action_open_article(self) -> None:
+        choices = [
+            Choice(a.id, Text(visible(a.title, one_line=True)), a.title) for a in self.app.store.articles()
+        ]
+        pane = self.pane
+
+        def opened(article_id: str | None) -> None:
+            if article_id:
+                self.load(pane, article_id)
+                pane.view.focus()
+
+        self.app.push_screen(FuzzyPicker("Open an article in this pane", choices), opened)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    # --- the side list ----------------------------------------------------------------------
+
+    def action_toggle_list(self) -> None:
+        listing = self.query_one("#annotation-list", OptionList)
+        listing.toggle_class("shown")
+        self.fill_list()
+
+    def fill_list(self) -> None:
+        listing = self.query_one("#annotation-list", OptionList)
+        if not listing.has_class("shown"):
+            return
+        pane = self.pane
+        listing.clear_options()
+        for note in pane.annotations:
+            label = tag_chip(note.tag, pane.tag_styles)
+            label.append(" " + visible(note.quote, one_line=True)[:120])
+            listing.add_option(Option(label, id=note.id))
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        pane = self.pane
+        note = next((a for a in pane.annotations if a.id == event.option.id), None)
+        if note:
+            pane.view.move_to(note.start)
+            pane.view.focus()
+
+    # --- selecting --------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in _VISUAL_ONLY:
+            return self.mode in ("visual", "resize")
+        if action == "apply_resize":
+            return self.mode == "resize"
+        return True
+
+    def _set_mode(self, mode: Mode) -> None:
+        self.mode = mode
+        self.refresh_bindings()
+        labels = {"normal": "", "visual": "VISUAL: w b ) ( } { extend · o other end · 1-9 tag · esc",
+                  "resize": "RESIZE: shift+arrows or v-motions move the bounds · o other end · enter applies · esc"}
+        self.pane.saved_text = labels[mode]
+
+    def action_select_sentence(self) -> None:
+        pane = self.pane
+        if pane.article is None:
+            return
+        span = segment.sentence_at(pane.article.text, pane.view.cursor_offset)
+        if span is None:
+            self.notify("No sentence here (blank line).", markup=False)
+            return
+        pane.view.select_offsets(*span)
+
+    def action_visual(self) -> None:
+        if self.mode == "visual":
+            self._set_mode("normal")
+            return
+        self._set_mode("visual")
+
+    def action_motion(self, motion: str) -> None:
+        pane = self.pane
+        if pane.article is None:
+            return
+        move = MOTIONS[motion][0]
+        anchor, _ = pane.view.selection
+        cursor = pane.view.cursor_offset
+        target = move(pane.article.text, cursor)
+        pane.view.select_offsets(pane.view.index.offset(anchor), target)
+
+    def action_swap_ends(self) -> None:
+        view = self.pane.view
+        start, end = view.selection
+        view.select_offsets(view.index.offset(end), view.index.offset(start))
+
+    def action_escape(self) -> None:
+        view = self.pane.view
+        if self.mode == "resize":
+            self.resizing = None
+        view.move_cursor(view.cursor_location)  # collapses the selection
+        self._set_mode("normal")
+
+    # --- tagging and editing ----------------------------------------------------------------
+
+    def _commit(self, pane: ArticlePane, change: Callable[[], Annotation], done: str) -> Annotation | None:
+        """Run one store change; say "saved" only once it has committed, show errors plainly,
+        and redraw from the store either way, so the screen never shows what is not stored."""
+        try:
+            result = change()
+        except PenmarkError as error:
+            self.notify(str(error), title="Not saved", severity="error", markup=False)
+            self.refresh_pane(pane)
+            return None
+        for other in self.panes:
+            if other.article and other.article.id == result.article_id:
+                self.refresh_pane(other)
+        self._data_version = self.app.store.data_version()
+        pane.flash_saved(f"✓ saved: {done}")
+        return result
+
+    def action_tag(self, key: int) -> None:
+        tag = next((t for t in self.app.store.tags() if t.key == key), None)
+        if tag is None:
+            self.notify(f"No tag has key {key}; t opens the tag list.", markup=False)
+            return
+        self.apply_tag(tag.name)
+
+    def apply_tag(self, tag: str) -> None:
+        pane = self.pane
+        article = pane.article
+        if article is None:
+            return
+        start, end = pane.view.selected_offsets
+        store = self.app.store
+        if end > start:
+            span = snap(article.text, start, end)
+            if span is None:
+                self.notify("The selection holds only white space.", markup=False)
+                return
+            created = self._commit(pane, lambda: store.create(article.id, span.start, span.end, tag), tag)
+            if created:
+                pane.view.move_to(created.start)
+                self._set_mode("normal")
+                self.resizing = None
+                if store.article(article.id).status == "new":
+                    store.set_status(article.id, "in progress")
+            return
+        under = pane.under_cursor()
+        if not under:
+            self.notify("Select a passage first: s for the sentence, v for visual mode, or shift+arrows.",
+                        markup=False)
+            return
+        target = under[0]
+        self._commit(pane, lambda: store.retag(target.id, tag, expected_version=target.version), f"retagged {tag}")
+
+    def action_tag_palette(self) -> None:
+        tags = self.app.store.tags()
+        styles = self.pane.tag_styles
+        choices = []
+        for tag in tags:
+            label = tag_chip(tag.name, styles)
+            label.append(f"  {tag.key or ' '}  {visible(tag.definition, one_line=True)}", style="dim")
+            choices.append(Choice(tag.name, label, f"{tag.name} {tag.definition}"))
+
+        def chosen(name: str | None) -> None:
+            if name:
+                self.apply_tag(name)
+
+        self.app.push_screen(FuzzyPicker("Tag the selection (or the annotation under the cursor)", choices), chosen)
+
+    def _target(self, what: str) -> tuple[ArticlePane, Annotation] | None:
+        pane = self.pane
+        under = pane.under_cursor()
+        if not under:
+            self.notify(f"No annotation under the cursor to {what}.", markup=False)
+            return None
+        return pane, under[0]
+
+    def action_note(self) -> None:
+        found = self._target("note")
+        if found is None:
+            return
+        pane, target = found
+
+        def noted(note: str | None) -> None:
+            if note is not None and note != target.note:
+                self._commit(pane, lambda: self.app.store.set_note(target.id, note, expected_version=target.version),
+                             "note")
+
+        self.app.push_screen(NoteDialog(target.quote, target.note), noted)
+
+    def action_delete(self) -> None:
+        found = self._target("delete")
+        if found:
+            pane, target = found
+            self._commit(pane, lambda: self.app.store.delete(target.id, expected_version=target.version),
+                         f"deleted {target.tag} (u undoes)")
+
+    def action_resize(self) -> None:
+        found = self._target("resize")
+        if found:
+            pane, target = found
+            self.resizing = target
+            pane.view.select_offsets(target.start, target.end)
+            self._set_mode("resize")
+
+    def action_apply_resize(self) -> None:
+        target = self.resizing
+        pane = self.pane
+        if target is None or pane.article is None:
+            return
+        span = snap(pane.article.text, *pane.view.selected_offsets)
+        if span is None:
+            self.notify("The new bounds hold only white space.", markup=False)
+            return
+        resized = self._commit(
+            pane,
+            lambda: self.app.store.resize(target.id, span.start, span.end, expected_version=target.version),
+            "resized",
+        )
+        if resized:
+            self.resizing = None
+            pane.view.move_to(resized.start)
+            self._set_mode("normal")
+
+    def action_jump(self, step: int) -> None:
+        pane = self.pane
+        offset = pane.view.cursor_offset
+        starts = sorted({a.start for a in pane.annotations if a.anchor != "orphan"})
+        following = [s for s in starts if s > offset] if step > 0 else [s for s in starts if s < offset][::-1]
+        if following:
+            pane.view.move_to(following[0])
+        else:
+            self.notify("No more annotations this way.", markup=False)
+
+    def _history(self, kind: Literal["undo", "redo"]) -> None:
+        store = self.app.store
+        try:
+            changed = store.undo() if kind == "undo" else store.redo()
+        except PenmarkError as error:
+            self.notify(str(error), title=f"Cannot {kind}", severity="error", markup=False)
+            return
+        if changed is None:
+            self.notify(f"Nothing to {kind}.", markup=False)
+            return
+        self._data_version = store.data_version()
+        shown = [p for p in self.panes if p.article and p.article.id == changed.article_id]
+        for pane in shown:
+            self.refresh_pane(pane)
+        pane = shown[0] if shown else self.pane
+        if not shown:
+            self.load(pane, changed.article_id)
+        pane.view.move_to(changed.start)
+        pane.flash_saved(f"✓ {kind} saved")
+
+    def action_undo(self) -> None:
+        self._history("undo")
+
+    def action_redo(self) -> None:
+        self._history("redo")
+
+    def action_cycle_status(self) -> None:
+        from annotations.model import STATUSES
+
+        article = self.pane.article
+        if article is None:
+            return
+        current = self.app.store.article(article.id).status
+        status = STATUSES[(STATUSES.index(current) + 1) % len(STATUSES)]
+        self.app.store.set_status(article.id, status)
+        self.notify(f"Marked {status}.", markup=False)

@@ -1,0 +1,144 @@
+"""One article pane: title, the document with highlights, details of what is under the cursor,
+and the tag legend. Dumb by design: the screen hands it data and calls the store."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.style import Style
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.color import Color
+from textual.containers import Horizontal, Vertical
+from textual.reactive import reactive
+from textual.timer import Timer
+from textual.widgets import Static
+
+from annotations.model import Annotation, Article
+from annotations.safe import bidi_positions, visible
+from annotations.tags import Tag
+
+from .document_view import DocumentView, Highlight
+
+
+def tag_colours(tags: Sequence[Tag], background: str) -> dict[str, tuple[Style, Style]]:
+    """Per tag: the highlight (its colour blended into the background, so text stays readable)
+    and the overlap mark (its colour, underlined) used where another annotation covers it."""
+    base = Color.parse(background)
+    styles = {}
+    for tag in tags:
+        colour = Color.parse(tag.colour)
+        styles[tag.name] = (
+            Style(bgcolor=base.blend(colour, 0.55).rich_color),
+            Style(color=colour.lighten(0.2).rich_color, underline=True, bold=True),
+        )
+    return styles
+
+
+def tag_chip(tag: str, styles: dict[str, tuple[Style, Style]]) -> Text:
+    style = styles.get(tag, (Style(reverse=True), Style()))[0]
+    return Text(f" {visible(tag, one_line=True)} ", style=style + Style(bold=True))
+
+
+class ArticlePane(Vertical):
+    """An article being read. ``annotations`` are the live ones, in text order."""
+
+    DEFAULT_CSS = """
+    ArticlePane { width: 1fr; height: 1fr; border: round $panel; }
+    ArticlePane.focused { border: round $accent; }
+    ArticlePane > .pane-header { height: auto; }
+    ArticlePane .title { width: 1fr; text-style: bold; padding: 0 1; }
+    ArticlePane .saved { width: auto; color: $text-muted; padding: 0 1; }
+    ArticlePane .warning { color: $warning; padding: 0 1; height: auto; }
+    ArticlePane .details { height: 3; padding: 0 1; background: $boost; }
+    ArticlePane .legend { height: 1; padding: 0 1; color: $text-muted; }
+    """
+
+    saved_text: reactive[str] = reactive("")
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.article: Article | None = None
+        self.annotations: list[Annotation] = []
+        self.tags: tuple[Tag, ...] = ()
+        self.tag_styles: dict[str, tuple[Style, Style]] = {}
+        self._saved_timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(classes="pane-header"):
+            yield Static("", classes="title", markup=False)
+            yield Static("", classes="saved", markup=False)
+        yield Static("", classes="warning", markup=False)
+        yield DocumentView()
+        yield Static("", classes="details", markup=False)
+        yield Static("", classes="legend", markup=False)
+
+    @property
+    def view(self) -> DocumentView:
+        return self.query_one(DocumentView)
+
+    def show(self, article: Article, annotations: list[Annotation], tags: Sequence[Tag]) -> None:
+        self.article = article
+        self.tags = tuple(tags)
+        self.tag_styles = tag_colours(self.tags, self.app.current_theme.background or "#000000")
+        self.query_one(".title", Static).update(Text(visible(article.title, one_line=True)))
+        bidi = bidi_positions(article.text)
+        warning = self.query_one(".warning", Static)
+        warning.display = bool(bidi)
+        warning.update(
+            Text(f"⚠ {len(bidi)} bidi control character(s), shown as ⇆: the text may display out of order")
+        )
+        self.query_one(".legend", Static).update(self._legend())
+        self.view.show(article.text)
+        self.set_annotations(annotations)
+
+    def set_annotations(self, annotations: list[Annotation]) -> None:
+        self.annotations = annotations
+        self.view.set_highlights(
+            Highlight(a.start, a.end, *self.tag_styles.get(a.tag, (Style(reverse=True), Style(underline=True))))
+            for a in annotations
+            if a.anchor != "orphan"
+        )
+        self.update_details()
+
+    def _legend(self) -> Text:
+        legend = Text()
+        for tag in self.tags:
+            if tag.key:
+                legend.append(f"{tag.key}", style="bold")
+            legend.append_text(tag_chip(tag.name, self.tag_styles))
+            legend.append("  ")
+        return legend
+
+    def under_cursor(self) -> list[Annotation]:
+        """Annotations covering the cursor, innermost first."""
+        offset = self.view.cursor_offset
+        found = [a for a in self.annotations if a.start <= offset < a.end and a.anchor != "orphan"]
+        return sorted(found, key=lambda a: (a.end - a.start, a.start))
+
+    def update_details(self) -> None:
+        found = self.under_cursor()
+        details = Text(no_wrap=True, overflow="ellipsis")
+        if not found:
+            start, end = self.view.selected_offsets
+            hint = f"{end - start} characters selected: 1-9 tags them" if end > start else ""
+            details.append(hint, style="italic")
+        for n, note in enumerate(found[:3]):
+            if n:
+                details.append("\n")
+            details.append_text(tag_chip(note.tag, self.tag_styles))
+            details.append(f" {visible(note.note, one_line=True) or '(no note)'}")
+            details.append(f"  · {visible(note.annotator, one_line=True)} · {note.updated[:16].replace('T', ' ')}",
+                           style="dim")
+        self.query_one(".details", Static).update(details)
+
+    def watch_saved_text(self, text: str) -> None:
+        if self.is_mounted:
+            self.query_one(".saved", Static).update(Text(text))
+
+    def flash_saved(self, text: str = "✓ saved") -> None:
+        """Confirm a commit; called only after the store returned."""
+        self.saved_text = text
+        if self._saved_timer is not None:
+            self._saved_timer.stop()
+        self._saved_timer = self.set_timer(4.0, lambda: setattr(self, "saved_text", ""))

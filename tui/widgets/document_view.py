@@ -1,0 +1,165 @@
+"""The article as a read-only TextArea with annotation highlights, fast on long articles.
+
+Offsets are code points of the canonical text. The widget shows ``visible(text)``, which has the
+same length and the same lines, so an offset means the same character in both. Highlights are
+applied in ``get_line`` by code-point columns of the logical line, so soft-wrapped lines, wide
+CJK characters and tabs stay right: Textual maps columns to cells itself.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from rich.style import Style
+from rich.text import Text
+from textual.document._document import Document, Selection
+from textual.document._document_navigator import DocumentNavigator
+from textual.document._wrapped_document import WrappedDocument
+from textual.widgets import TextArea
+
+from annotations.safe import visible
+
+_NEWLINE = re.compile("\n")
+
+
+class LineIndex:
+    """Offset <-> (row, column) in O(log lines); the document's own lookup is O(lines)."""
+
+    def __init__(self, text: str) -> None:
+        self.starts = [0, *(match.end() for match in _NEWLINE.finditer(text))]
+        self.length = len(text)
+
+    def location(self, offset: int) -> tuple[int, int]:
+        offset = max(0, min(offset, self.length))
+        row = bisect_right(self.starts, offset) - 1
+        return row, offset - self.starts[row]
+
+    def offset(self, location: tuple[int, int]) -> int:
+        row, column = location
+        row = max(0, min(row, len(self.starts) - 1))
+        return min(self.starts[row] + column, self.length)
+
+
+class _ReadOnlyDocument(Document):
+    """A document whose text never changes, so its joined text is computed once, not per line."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self._text = text
+
+    @property
+    def text(self) -> str:
+        return self._text
+
+
+class _FastWrappedDocument(WrappedDocument):
+    """``height`` is the length of a list Textual already keeps, not a sum over every line."""
+
+    @property
+    def height(self) -> int:
+        return len(self._offset_to_line_info)
+
+
+@dataclass(frozen=True, slots=True)
+class Highlight:
+    """One annotation as the view paints it."""
+
+    start: int
+    end: int
+    style: Style
+    overlap_style: Style
+
+
+class DocumentView(TextArea):
+    """Read-only article view: cursor, selection, and highlights by offset."""
+
+    DEFAULT_CSS = """
+    DocumentView { border: none; padding: 0 1; }
+    DocumentView:focus { border: none; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(
+            "", read_only=True, soft_wrap=True, show_line_numbers=False,
+            highlight_cursor_line=False, id=id,
+        )
+        self.index = LineIndex("")
+        self._by_line: dict[int, list[tuple[int, int, Style]]] = {}
+
+    # Textual builds its documents here; ours skip work that a read-only article never needs.
+    def _set_document(self, text: str, language: str | None) -> None:
+        self._highlight_query = None
+        self.document = _ReadOnlyDocument(text)
+        self.wrapped_document = _FastWrappedDocument(self.document, tab_width=self.indent_width)
+        self.navigator = DocumentNavigator(self.wrapped_document)
+        self._build_highlight_map()
+        self.move_cursor((0, 0))
+        self._rewrap_and_refresh_virtual_size()
+
+    def show(self, text: str) -> None:
+        """Display an article's canonical text, control characters made visible."""
+        self.index = LineIndex(text)
+        self._by_line = {}
+        self.load_text(visible(text))
+
+    def set_highlights(self, highlights: Iterable[Highlight]) -> None:
+        """Replace the painted annotations. Where two or more overlap, the later one's colour
+        shows with the other's colour underlined, so every tag stays visible."""
+        by_line: dict[int, list[Highlight]] = defaultdict(list)
+        for highlight in highlights:
+            first, _ = self.index.location(highlight.start)
+            last, _ = self.index.location(highlight.end)
+            for row in range(first, last + 1):
+                by_line[row].append(highlight)
+        self._by_line = {row: self._line_styles(row, items) for row, items in by_line.items()}
+        self.notify_style_update()
+        self.refresh()
+
+    def _line_styles(self, row: int, items: Sequence[Highlight]) -> list[tuple[int, int, Style]]:
+        line_start = self.index.starts[row]
+        line_end = self.index.starts[row + 1] - 1 if row + 1 < len(self.index.starts) else self.index.length
+        spans = [
+            (max(h.start, line_start) - line_start, min(h.end, line_end) - line_start, h)
+            for h in sorted(items, key=lambda h: (h.start, -h.end))
+        ]
+        styles = [(start, end, h.style) for start, end, h in spans if start < end]
+        # Overlaps: mark each stretch covered by two or more with the earlier one's underline.
+        for i, (start, end, earlier) in enumerate(spans):
+            for other_start, other_end, _later in spans[i + 1 :]:
+                if other_start >= end:
+                    break
+                lo, hi = max(start, other_start), min(end, other_end)
+                if lo < hi:
+                    styles.append((lo, hi, earlier.overlap_style))
+        return styles
+
+    def get_line(self, line_index: int) -> Text:
+        line = Text(self.document[line_index], end="", no_wrap=True)
+        for start, end, style in self._by_line.get(line_index, ()):
+            line.stylize(style, start, end)
+        return line
+
+    # --- offsets ------------------------------------------------------------------------------
+
+    @property
+    def cursor_offset(self) -> int:
+        return self.index.offset(self.cursor_location)
+
+    @property
+    def selected_offsets(self) -> tuple[int, int]:
+        """The selection as sorted offsets (equal when nothing is selected)."""
+        start, end = self.selection
+        a, b = self.index.offset(start), self.index.offset(end)
+        return (a, b) if a <= b else (b, a)
+
+    def select_offsets(self, start: int, end: int) -> None:
+        """Select [start, end) with the cursor at ``end``, scrolled into view."""
+        self.selection = Selection(self.index.location(start), self.index.location(end))
+        self.scroll_cursor_visible(center=True)
+
+    def move_to(self, offset: int) -> None:
+        self.move_cursor(self.index.location(offset), center=True)
