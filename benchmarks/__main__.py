@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import store_bench
+from . import reader_bench, store_bench
 from .harness import HEADER, Result
 
 
@@ -22,6 +22,9 @@ def main() -> int:
     groups = {
         "save": lambda: store_bench.save_one(big),
         "import": lambda: store_bench.import_articles(1_000 if args.quick else 10_000),
+        "startup": reader_bench.cold_start,
+        "open": reader_bench.open_long,
+        "keys": reader_bench.keys,
     }
     print(HEADER)
     results: list[Result] = []

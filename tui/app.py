@@ -12,8 +12,6 @@ from textual.screen import Screen
 from annotations.store import Store
 
 from .screens.library import LibraryScreen
-from .screens.modals import HelpScreen
-from .screens.reader import ReaderScreen
 
 
 class PenmarkApp(App[None]):
@@ -28,19 +26,25 @@ class PenmarkApp(App[None]):
         self.store = store
         self.open_ids = open_ids or []
 
+    def get_default_screen(self) -> Screen:
+        return LibraryScreen()
+
     def on_mount(self) -> None:
-        self.push_screen(LibraryScreen())
         if self.open_ids:
             self.open_reader(self.open_ids)
 
     def open_reader(self, article_ids: list[str]) -> None:
+        from .screens.reader import ReaderScreen  # TextArea and friends: not for the first screen
+
         self.push_screen(ReaderScreen(article_ids))
 
     def action_help(self) -> None:
+        from .screens.modals import HelpScreen
+
         if isinstance(self.screen, HelpScreen):
             return
         screen = self.screen
-        name = "Reader" if isinstance(screen, ReaderScreen) else "Library"
+        name = "Library" if isinstance(screen, LibraryScreen) else "Reader"
         self.push_screen(HelpScreen(name, [*screen.BINDINGS, *self.BINDINGS]))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:

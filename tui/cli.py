@@ -172,17 +172,36 @@ def cmd_app(args: argparse.Namespace) -> int:
     from annotations.importer import import_paths, sample_corpus
 
     store = open_store(args)
-    if not store.articles():
-        corpus = sample_corpus()
-        report = import_paths(store, [corpus])
-        out(f"no articles yet: imported the {len(report.added)} sample articles from {corpus}")
-    from tui.app import PenmarkApp
-
     try:
-        PenmarkApp(store).run()
+        if not store.articles():
+            corpus = sample_corpus()
+            report = import_paths(store, [corpus])
+            out(f"no articles yet: imported the {len(report.added)} sample articles from {corpus}")
+        open_ids = [resolve_article(store, ref) for ref in getattr(args, "articles", [])]
+        from tui.app import PenmarkApp
+
+        PenmarkApp(store, open_ids=open_ids).run()
     finally:
         store.close()
     return 0
+
+
+def resolve_article(store, reference: str) -> str:
+    """An article id from an id, an id prefix, or words of its title (fuzzy)."""
+    articles = store.articles()
+    exact = [a.id for a in articles if a.id == reference]
+    if exact:
+        return exact[0]
+    prefixed = [a.id for a in articles if a.id.startswith(reference)]
+    if len(prefixed) == 1:
+        return prefixed[0]
+    from rapidfuzz import fuzz, process, utils
+
+    best = process.extractOne(reference, {a.id: a.title for a in articles}, scorer=fuzz.WRatio,
+                              processor=utils.default_process, score_cutoff=60)
+    if best is None:
+        raise PenmarkError(f"no article matches {reference!r} (penmark list shows ids and titles)")
+    return best[2]
 
 
 # --- parser --------------------------------------------------------------------------------
@@ -217,6 +236,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("file", nargs="?", metavar="FILE.toml")
     sub.set_defaults(func=cmd_tags)
 
+    sub = commands.add_parser("read", help="open the reader on one article, or two side by side")
+    sub.add_argument("articles", nargs="+", metavar="ARTICLE", help="an id, id prefix or words of the title")
+    sub.set_defaults(func=cmd_app)
+
     sub = commands.add_parser("check", help="verify that every annotation still slices its text to its quote")
     sub.set_defaults(func=cmd_check)
     return parser
@@ -224,6 +247,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if len(getattr(args, "articles", [])) > 2:
+        err("read: give one or two articles")
+        return 2
     try:
         return args.func(args)
     except PenmarkError as error:

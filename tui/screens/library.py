@@ -41,10 +41,8 @@ class LibraryScreen(Screen[None]):
         yield DataTable(cursor_type="row", zebra_stripes=True)
         yield Footer()
 
-    def on_mount(self) -> None:
-        self.reload()
-
     def on_screen_resume(self) -> None:
+        """Also sent on first display: counts change while the reader is open, so re-read."""
         self.reload()
 
     def reload(self) -> None:

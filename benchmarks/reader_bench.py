@@ -1,0 +1,141 @@
+"""The reader on long articles: opening one, pressing keys on it, and cold start of the app."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from textual.app import App, ComposeResult
+from textual.widgets import Log
+
+from annotations.store import NewArticle, Store
+from tui.app import PenmarkApp
+from tui.screens.reader import ReaderScreen
+
+from . import corpus
+from .harness import Result
+
+SIZE = (160, 45)
+
+
+def _article_store(chars: int, highlights: int) -> tuple[Store, str]:
+    store = Store.memory(annotator="bench")
+    text = corpus.article(random.Random(chars), chars)
+    article_id = store.add_articles([NewArticle(text, "Long article")])[0].article.id
+    rng = random.Random(1)
+    step = max(1, len(text) // max(1, highlights))
+    tags = [t.name for t in store.tags()]
+    for n in range(highlights):
+        start = min(n * step + rng.randrange(0, max(1, step // 2)), len(text) - 41)
+        while text[start].isspace() or text[start + 39].isspace():
+            start += 1
+        store.create(article_id, start, start + 40, tags[n % len(tags)])
+    return store, article_id
+
+
+class _LogApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield Log()
+
+
+async def _open_article(store: Store, article_id: str) -> float:
+    app = PenmarkApp(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        start = time.perf_counter()
+        await app.push_screen(ReaderScreen([article_id]))
+        await pilot.pause()
+        return time.perf_counter() - start
+
+
+async def _log_lines(text: str) -> float:
+    app = _LogApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        start = time.perf_counter()
+        app.query_one(Log).write_lines(text.split("\n"))
+        await pilot.pause()
+        return time.perf_counter() - start
+
+
+async def _key_presses(store: Store, article_id: str, presses: int) -> list[float]:
+    app = PenmarkApp(store, open_ids=[article_id])
+    found = []
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        for n in range(presses):
+            key = ("down", "right", "down", "left")[n % 4]
+            start = time.perf_counter()
+            await pilot.press(key)
+            found.append(time.perf_counter() - start)
+    return found
+
+
+def open_long() -> list[Result]:
+    store, article_id = _article_store(1_000_000, 5_000)
+    text = store.article(article_id).text
+    figure = statistics.median(asyncio.run(_open_article(store, article_id)) for _ in range(3))
+    baseline = statistics.median(asyncio.run(_log_lines(text)) for _ in range(3))
+    return [Result("open a 1 MB article (5,000 highlights)", figure, baseline, "Log.write_lines of the text", 3.5)]
+
+
+def keys() -> list[Result]:
+    results = []
+    medians = {}
+    for chars in (10_000, 1_000_000, 10_000_000):
+        store, article_id = _article_store(chars, 5_000 if chars >= 1_000_000 else 100)
+        medians[chars] = statistics.median(asyncio.run(_key_presses(store, article_id, 60)))
+    frame = 1 / 60
+    results.append(Result("key press on a 1 MB article, 5,000 highlights p50", medians[1_000_000], frame,
+                          "one frame at 60 Hz (16.7 ms)", 1.0))
+    results.append(Result("key press on a 10 MB article p50", medians[10_000_000], medians[10_000],
+                          "the same on a 10 KB article", 1.5))
+    return results
+
+
+_STARTUP = """
+import sys, time
+mode, db = sys.argv[1], sys.argv[2]
+if mode == "trivial":
+    from textual.app import App
+    from textual.widgets import Static
+    class Trivial(App):
+        def compose(self):
+            yield Static("hello")
+    app = Trivial()
+else:
+    from tui.cli import open_store, build_parser
+    store = open_store(build_parser().parse_args(["--db", db]))
+    from tui.app import PenmarkApp
+    app = PenmarkApp(store)
+async def first_screen(pilot):
+    await pilot.pause()
+    pilot.app.exit()
+app.run(headless=True, size=(160, 45), auto_pilot=first_screen)
+"""
+
+
+def cold_start(runs: int = 7) -> list[Result]:
+    with tempfile.TemporaryDirectory() as tmp:
+        db = str(Path(tmp, "penmark.db"))
+        seeded = Store.open(db)
+        from annotations.importer import import_paths, sample_corpus
+
+        import_paths(seeded, [sample_corpus()])
+        seeded.close()
+
+        def timed(mode: str) -> float:
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-c", _STARTUP, mode, db], check=True)
+            return time.perf_counter() - start
+
+        timed("penmark"), timed("trivial")  # warm the OS file cache for both
+        penmark = statistics.median(timed("penmark") for _ in range(runs))
+        trivial = statistics.median(timed("trivial") for _ in range(runs))
+    return [Result("cold start to the first screen", penmark, trivial, "a trivial Textual app", 1.5)]
