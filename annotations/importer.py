@@ -75,7 +75,8 @@ def read_articles(path: Path, *, max_bytes: int = MAX_BYTES, replace_invalid: bo
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            raise TextError(f"is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit")
+            shown = _size(size) if _size(size) != _size(max_bytes) else f"{size:,} bytes"
+            raise TextError(f"is {shown}, over the {_size(max_bytes)} limit")
         data = path.read_bytes()
     except OSError as err:
         raise TextError(f"cannot be read ({err.strerror})") from None
@@ -88,6 +89,11 @@ def read_articles(path: Path, *, max_bytes: int = MAX_BYTES, replace_invalid: bo
     return [NewArticle(canonical, derive_title(canonical), source=str(path))]
 
 
+def _size(count: int) -> str:
+    """Bytes as a person reads them: a small limit must not print as "0 MB"."""
+    return f"{count:,} bytes" if count < 1_000_000 else f"{count / 1e6:.1f}".removesuffix(".0") + " MB"
+
+
 def _records(path: Path, text: str) -> list[NewArticle]:
     if path.suffix.lower() == ".json":
         try:
@@ -98,7 +104,9 @@ def _records(path: Path, text: str) -> list[NewArticle]:
         located = [(f"record {n}", item) for n, item in enumerate(items, 1)]
     else:
         located = []
-        for number, line in enumerate(text.splitlines(), 1):
+        # JSON Lines are separated by \n only: splitlines() would also cut at U+2028, U+2029 and
+        # U+0085, which JSON allows unescaped inside strings.
+        for number, line in enumerate(text.split("\n"), 1):
             if not line.strip():
                 continue
             try:

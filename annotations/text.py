@@ -57,18 +57,17 @@ def decode(data: bytes, *, replace_invalid: bool = False) -> str:
             f"is not UTF-8 (invalid byte 0x{bad} at byte {err.start}); "
             "use --replace-invalid to import it with U+FFFD in its place"
         ) from None
-    return text
+    # The BOM goes here, not only in canonicalize: JSON and JSONL files are parsed before that.
+    return text.removeprefix(_UTF8_BOM)
 
 
 def canonicalize(text: str) -> str:
     """Return the canonical form of ``text``. Idempotent: canonicalize(canonicalize(t)) == canonicalize(t)."""
-    if text.startswith(_UTF8_BOM):
-        text = text[1:]
+    # Every leading BOM goes: stripping only one would expose the next on a second pass.
+    text = text.lstrip(_UTF8_BOM)
     text = text.replace("\x00", "\ufffd")
     text = _LINE_BREAKS.sub("\n", text)
-    text = unicodedata.normalize("NFC", text)
-    # NFC can, in principle, not produce a line break, but stripping the BOM may expose another.
-    return text[1:] if text.startswith(_UTF8_BOM) else text
+    return unicodedata.normalize("NFC", text)
 
 
 def sha256(text: str) -> str:
@@ -158,13 +157,23 @@ def snap(text: str, start: int, end: int) -> Span | None:
     """Turn a raw selection into a span: whole graphemes, no outer whitespace. None if empty."""
     start, end = max(0, min(start, end)), min(len(text), max(start, end))
     start, end = grapheme_bounds(text, start, end)
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    if start >= end:
-        return None
-    return Span(*grapheme_bounds(text, start, end))
+    while True:
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if start >= end:
+            return None
+        wide_start, wide_end = grapheme_bounds(text, start, end)
+        if (wide_start, wide_end) == (start, end):
+            return Span(start, end)
+        # Trimming stopped inside a cluster that begins or ends with white space (a space carrying
+        # a combining mark, a prepended mark glued to a space): drop that cluster whole, since
+        # widening again would bring the white space back.
+        if wide_start < start:
+            start = _cluster_around(text, start)[1]
+        if wide_end > end:
+            end = _cluster_around(text, end - 1)[0]
 
 
 def context(text: str, start: int, end: int) -> tuple[str, str, str]:

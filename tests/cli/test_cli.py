@@ -1,0 +1,190 @@
+"""The `penmark` command line, end to end in a subprocess, as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from annotations import __version__
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+class Penmark:
+    """Runs `python -m tui --db DB ...` with a fixed annotator and no inherited database."""
+
+    def __init__(self, db: Path, home: Path) -> None:
+        self.db = db
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("PENMARK_")}
+        # HOME and XDG dirs point into tmp so nothing touches the real user data folder.
+        self.env.update(PENMARK_ANNOTATOR="cli-tester", HOME=str(home), XDG_DATA_HOME=str(home / "data"))
+
+    def __call__(self, *args: str, db: Path | None = None, check: int | None = 0) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run(
+            [sys.executable, "-m", "tui", "--db", str(db or self.db), *args],
+            cwd=REPO, env=self.env, capture_output=True, text=True, timeout=60, check=False,
+        )
+        if check is not None:
+            assert done.returncode == check, f"exit {done.returncode}\n{done.stdout}\n{done.stderr}"
+        return done
+
+    def listed(self) -> list[dict]:
+        return [json.loads(line) for line in self("list", "--json").stdout.splitlines()]
+
+
+@pytest.fixture
+def penmark(tmp_path: Path) -> Penmark:
+    return Penmark(tmp_path / "p.db", tmp_path / "home")
+
+
+def test_import_seeds_list_and_stats(penmark: Penmark, seeds_dir: Path, seed_titles: dict[str, str]) -> None:
+    done = penmark("import", str(seeds_dir))
+    assert done.stdout.strip() == "imported 5 articles"
+    assert done.stderr == ""
+
+    table = penmark("list").stdout.splitlines()
+    assert len(table) == 6  # header + five rows
+    assert table[0].split()[:2] == ["id", "status"]
+    assert "claim" in table[0] and "call-to-action" in table[0] and table[0].rstrip().endswith("title")
+    expected = [seed_titles[name] for name in sorted(seed_titles)]
+    for line, title in zip(table[1:], expected, strict=True):
+        assert line.rstrip().endswith(title)
+        assert " new " in line
+
+    rows = penmark.listed()
+    assert [r["title"] for r in rows] == expected
+    assert all(r["status"] == "new" and r["annotations"] == {} and r["length"] > 1000 for r in rows)
+    assert [Path(r["source"]).name for r in rows] == sorted(seed_titles)
+
+    stats = json.loads(penmark("stats", "--json").stdout)
+    assert stats["articles"] == 5
+    assert stats["annotations"] == 0
+    assert stats["articles_by_status"] == {"new": 5, "in progress": 0, "done": 0}
+    assert list(stats["annotations_by_tag"]) == ["claim", "opinion", "quote", "call-to-action"]
+
+    again = penmark("import", str(seeds_dir))
+    assert again.stdout.strip() == "imported 0 articles, 5 already present"
+    assert len(penmark.listed()) == 5
+
+    text_stats = penmark("stats").stdout
+    assert "articles: 5" in text_stats
+
+
+def test_bad_files_each_get_one_stderr_line(penmark: Penmark, tmp_path: Path) -> None:
+    files = tmp_path / "in"
+    files.mkdir()
+    (files / "binary.txt").write_bytes(b"\x7fELF\x02\x01\x01\x00\x00\x00")
+    (files / "invalid.txt").write_bytes("Na\xefve Latin-1 text\n".encode("latin-1"))
+    (files / "empty.txt").write_bytes(b"")
+    (files / "good.txt").write_text("A Good Article Title\nWith a body.\n", encoding="utf-8")
+    paths = [files / n for n in ("binary.txt", "invalid.txt", "empty.txt", "good.txt")]
+
+    done = penmark("import", *map(str, paths), check=1)
+    lines = done.stderr.splitlines()
+    assert len(lines) == 3, done.stderr
+    by_file = {name: next(line for line in lines if f"{name}:" in line) for name in ("binary.txt", "invalid.txt", "empty.txt")}
+    assert "binary" in by_file["binary.txt"] and "NUL byte at byte 7" in by_file["binary.txt"]
+    assert "not UTF-8" in by_file["invalid.txt"] and "at byte 2" in by_file["invalid.txt"]
+    assert by_file["empty.txt"].endswith("empty.txt: is empty")
+    assert all(line.startswith("penmark: ") and str(files) in line for line in lines)
+    assert done.stdout.strip() == "imported 1 article, 3 refused"
+    assert [r["title"] for r in penmark.listed()] == ["A Good Article Title"]
+
+
+def test_replace_invalid_and_max_mb(penmark: Penmark, tmp_path: Path) -> None:
+    bad = tmp_path / "invalid.txt"
+    bad.write_bytes("Caf\xe9 Society Meeting\n".encode("latin-1"))
+    big = tmp_path / "big.txt"
+    big.write_text("Big Article Title\n" + "word " * 1000)
+    done = penmark("import", str(big), "--max-mb", "0.001", check=1)
+    assert done.stderr.count("\n") == 1 and "over the 1,000 bytes limit" in done.stderr
+    penmark("import", str(bad), "--replace-invalid")
+    assert [r["title"] for r in penmark.listed()] == ["Caf\ufffd Society Meeting"]
+
+
+def test_version(penmark: Penmark) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "tui", "--version"], cwd=REPO, env=penmark.env, capture_output=True, text=True,
+        timeout=60, check=False,
+    )
+    assert done.returncode == 0
+    assert done.stdout.strip() == f"penmark {__version__}"
+
+
+def test_tags_file_replaces_the_tag_set(penmark: Penmark, tmp_path: Path) -> None:
+    shown = penmark("tags").stdout.splitlines()
+    assert [line.split()[1] for line in shown] == ["claim", "opinion", "quote", "call-to-action"]
+
+    toml = tmp_path / "team.toml"
+    toml.write_text(
+        '[[tag]]\nname = "fact"\nkey = 1\ncolour = "#112233"\ndefinition = "Checked."\n'
+        '[[tag]]\nname = "spin"\nkey = 2\ncolour = "#445566"\n'
+    )
+    penmark("tags", str(toml))
+    shown = penmark("tags").stdout.splitlines()
+    assert [line.split()[:3] for line in shown] == [["1", "fact", "#112233"], ["2", "spin", "#445566"]]
+    assert list(json.loads(penmark("stats", "--json").stdout)["annotations_by_tag"]) == ["fact", "spin"]
+
+    broken = tmp_path / "broken.toml"
+    broken.write_text('[[tag]]\nname = "x"\ncolour = "blue"\n')
+    done = penmark("tags", str(broken), check=2)
+    assert done.stderr.count("\n") == 1 and str(broken) in done.stderr and "#rrggbb" in done.stderr
+    assert [line.split()[1] for line in penmark("tags").stdout.splitlines()] == ["fact", "spin"]
+
+
+def test_check_on_healthy_and_drifted_db(penmark: Penmark, seeds_dir: Path) -> None:
+    penmark("import", str(seeds_dir))
+    from annotations.store import Store
+
+    store = Store.open(penmark.db, annotator="t")
+    article = store.articles()[0]
+    note = store.create(article.id, 0, 11, "claim")
+    store.close()
+    done = penmark("check")
+    assert done.stdout.strip() == "every annotation matches its text"
+
+    conn = sqlite3.connect(penmark.db)
+    conn.execute('UPDATE annotations SET start = 1, "end" = 12 WHERE id = ?', (note.id,))
+    conn.commit()
+    conn.close()
+    done = penmark("check", check=1)
+    assert note.id in done.stderr and "1 annotation(s) no longer match" in done.stdout
+
+
+def test_db_in_missing_folder_is_one_line_and_exit_2(penmark: Penmark, tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere" / "p.db"
+    for args in (["list"], ["stats"], ["import", str(tmp_path)]):
+        done = penmark(*args, db=missing, check=2)
+        assert done.stdout == ""
+        assert done.stderr.count("\n") == 1, done.stderr
+        assert done.stderr.startswith("penmark: ") and "does not exist" in done.stderr
+        assert "Traceback" not in done.stderr
+    assert not missing.parent.exists()
+
+
+def test_newer_database_is_refused_by_the_cli(penmark: Penmark, tmp_path: Path) -> None:
+    future = tmp_path / "future.db"
+    conn = sqlite3.connect(future)
+    conn.execute("PRAGMA user_version = 999")
+    conn.close()
+    before = future.read_bytes()
+    done = penmark("list", db=future, check=2)
+    assert done.stderr.count("\n") == 1 and "newer penmark" in done.stderr
+    assert future.read_bytes() == before
+
+
+def test_hostile_file_names_and_titles_are_shown_visibly(penmark: Penmark, tmp_path: Path) -> None:
+    hostile = tmp_path / "evil\x1b]0;pwned\x07.txt"
+    hostile.write_text("\x1b[31mRed Title Attack\x1b[0m here\nbody\n")
+    penmark("import", str(hostile))
+    table = penmark("list").stdout
+    assert "\x1b" not in table and "␛[31mRed Title Attack" in table
+    missing = tmp_path / "gone\x1b[2J.txt"
+    done = penmark("import", str(missing), check=1)
+    assert "\x1b" not in done.stderr and "gone␛[2J.txt: no such file or folder" in done.stderr
