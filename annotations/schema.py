@@ -158,6 +158,9 @@ def _prepare(conn: sqlite3.Connection, name: str, autocheckpoint: bool) -> None:
             f"{name}: made by a newer penmark (schema {version}; this one knows up to "
             f"{SCHEMA_VERSION}); upgrade penmark to open it"
         )
+    if version == 0 and conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+        # Tables but no penmark schema version: another program's database. Leave it alone.
+        raise StoreError(f"{name}: an SQLite database of another program, not penmark's")
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA foreign_keys = ON")

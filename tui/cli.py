@@ -6,6 +6,7 @@ import argparse
 import getpass
 import json
 import os
+import sqlite3
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -254,6 +255,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except PenmarkError as error:
         err(str(error))
+        return 2
+    except sqlite3.Error as error:  # e.g. a database locked past the busy timeout, a full disk
+        err(f"database error: {error}")
         return 2
     except KeyboardInterrupt:
         return 130

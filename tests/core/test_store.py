@@ -559,3 +559,16 @@ def test_raw_spans_are_refused_or_intact(raw: str, start: int, end: int) -> None
             assert (note.start, note.end) == (start, end)
     finally:
         s.close()
+
+
+def test_another_programs_database_is_refused_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "other.sqlite"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE notes (body TEXT)")
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match="another program"):
+        Store.open(path)
+    assert path.read_bytes() == before
+    assert not Path(f"{path}-wal").exists()
