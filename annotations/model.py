@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import time
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -13,6 +16,15 @@ ANCHORS = ("exact", "fuzzy", "orphan")
 def now() -> str:
     """A UTC timestamp with milliseconds, sortable as text."""
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def new_id() -> str:
+    """A time-ordered UUID (RFC 9562 version 7): still unique across annotators' databases, and
+    new rows land together at one end of the id indexes instead of on a random page each."""
+    millis = time.time_ns() // 1_000_000
+    random = int.from_bytes(os.urandom(10), "big")
+    value = (millis << 80) | (0x7 << 76) | ((random >> 62) & 0xFFF) << 64 | (0b10 << 62) | (random & ((1 << 62) - 1))
+    return str(uuid.UUID(int=value))
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -26,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import schema
 from .errors import PenmarkError
-from .model import ANNOTATION_COLUMNS, STATUSES, Annotation, Article, ArticleSummary, now
+from .model import ANNOTATION_COLUMNS, STATUSES, Annotation, Article, ArticleSummary, new_id, now
 from .tags import DEFAULT_TAGS, Tag, TagSetError, validate
 from .text import canonicalize, context, sha256, splits_grapheme
 
@@ -299,7 +298,7 @@ class Store:
             prefix, quote, suffix = context(text, start, end)
             stamp = now()
             created = Annotation(
-                id=str(uuid.uuid4()), article_id=article_id, start=start, end=end, tag=tag,
+                id=new_id(), article_id=article_id, start=start, end=end, tag=tag,
                 quote=quote, prefix=prefix, suffix=suffix, note=note, annotator=self.annotator,
                 created=stamp, updated=stamp,
             )
@@ -394,7 +393,7 @@ class Store:
         conn.execute(
             """INSERT INTO events(id, at, annotator, action, annotation_id, before, after, kind, target, depth)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            (str(uuid.uuid4()), now(), self.annotator, action, annotation_id,
+            (new_id(), now(), self.annotator, action, annotation_id,
              _snapshot(before), _snapshot(after), kind, target, depth),
         )
 
