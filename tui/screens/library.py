@@ -86,9 +86,11 @@ class LibraryScreen(Screen[None]):
             return self.articles
         from rapidfuzz import fuzz, process, utils
 
+        # partial_ratio scores the best-matching stretch of the title: WRatio caps a short query
+        # against a long title at 60, so "ballistic" tied with unrelated titles and one typo lost it.
         hits = process.extract(
-            self.filter, [a.title for a in self.articles], scorer=fuzz.WRatio,
-            processor=utils.default_process, limit=None, score_cutoff=60,
+            self.filter, [a.title for a in self.articles], scorer=fuzz.partial_ratio,
+            processor=utils.default_process, limit=None, score_cutoff=80,
         )
         return [self.articles[index] for _title, _score, index in hits]
 

@@ -69,8 +69,10 @@ class FuzzyPicker(ModalScreen[str | None]):
             return self.choices
         from rapidfuzz import fuzz, process, utils
 
+        # partial_ratio, not WRatio: WRatio caps a short query against a long entry at 60, so a
+        # title holding the query word tied with unrelated ones and enter could pick the wrong one.
         hits = process.extract(
-            query, [c.search for c in self.choices], scorer=fuzz.WRatio,
+            query, [c.search for c in self.choices], scorer=fuzz.partial_ratio,
             processor=utils.default_process, limit=None, score_cutoff=50,
         )
         return [self.choices[index] for _text, _score, index in hits]

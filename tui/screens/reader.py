@@ -116,7 +116,8 @@ class ReaderScreen(Screen[None]):
     def load(self, pane: ArticlePane, article_id: str) -> None:
         store = self.app.store
         pane.show(store.article(article_id), store.annotations(article_id), store.tags())
-        self.sub_title = "  |  ".join(p.article.title for p in self.panes if p.article)
+        # The header shows titles as they are: control characters must not reach the terminal.
+        self.sub_title = "  |  ".join(visible(p.article.title, one_line=True) for p in self.panes if p.article)
 
     def refresh_pane(self, pane: ArticlePane) -> None:
         """Re-read the pane's annotations from the store: the screen shows what is stored."""
@@ -205,7 +206,9 @@ class ReaderScreen(Screen[None]):
         self.refresh_bindings()
         labels = {"normal": "", "visual": "VISUAL: w b ) ( } { extend · o other end · 1-9 tag · esc",
                   "resize": "RESIZE: shift+arrows or v-motions move the bounds · o other end · enter applies · esc"}
-        self.pane.saved_text = labels[mode]
+        # Leaving a mode clears its label, not the "✓ saved" the commit that ended it just showed.
+        if labels[mode] or self.pane.saved_text in labels.values():
+            self.pane.saved_text = labels[mode]
 
     def action_select_sentence(self) -> None:
         pane = self.pane

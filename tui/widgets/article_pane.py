@@ -141,4 +141,9 @@ class ArticlePane(Vertical):
         self.saved_text = text
         if self._saved_timer is not None:
             self._saved_timer.stop()
-        self._saved_timer = self.set_timer(4.0, lambda: setattr(self, "saved_text", ""))
+        # Clear only this confirmation: a mode label shown since must stay while the mode lasts.
+        self._saved_timer = self.set_timer(4.0, lambda: self._clear_saved(text))
+
+    def _clear_saved(self, text: str) -> None:
+        if self.saved_text == text:
+            self.saved_text = ""
