@@ -188,3 +188,16 @@ def test_hostile_file_names_and_titles_are_shown_visibly(penmark: Penmark, tmp_p
     missing = tmp_path / "gone\x1b[2J.txt"
     done = penmark("import", str(missing), check=1)
     assert "\x1b" not in done.stderr and "gone␛[2J.txt: no such file or folder" in done.stderr
+
+
+def test_list_piped_into_a_closed_pipe_stops_quietly(tmp_path: Path) -> None:
+    db = str(tmp_path / "p.db")
+    seeds = str(Path(__file__).resolve().parents[2] / "seeds")
+    subprocess.run([sys.executable, "-m", "tui", "--db", db, "import", seeds], check=True, capture_output=True)
+    proc = subprocess.Popen([sys.executable, "-m", "tui", "--db", db, "list"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.read(1)
+    proc.stdout.close()  # like `| head -c1`
+    stderr = proc.stderr.read().decode()
+    assert proc.wait() == 0
+    assert "Traceback" not in stderr
