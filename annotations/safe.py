@@ -27,13 +27,21 @@ def _table(keep_newlines: bool) -> dict[int, str]:
     return table
 
 
+def _pattern(table: dict[int, str]) -> re.Pattern[str]:
+    return re.compile("[" + "".join(re.escape(chr(code)) for code in sorted(table)) + "]")
+
+
 _MULTILINE = _table(keep_newlines=True)
 _ONE_LINE = _table(keep_newlines=False)
+_MULTILINE_FOUND = _pattern(_MULTILINE)
+_ONE_LINE_FOUND = _pattern(_ONE_LINE)
 
 
 def visible(text: str, *, one_line: bool = False) -> str:
     """``text`` with every control character shown as a symbol; same length as ``text``."""
-    return text.translate(_ONE_LINE if one_line else _MULTILINE)
+    table, found = (_ONE_LINE, _ONE_LINE_FOUND) if one_line else (_MULTILINE, _MULTILINE_FOUND)
+    # Searching is ~30 times faster than translating, and most text has nothing to replace.
+    return text.translate(table) if found.search(text) else text
 
 
 def bidi_positions(text: str) -> list[int]:

@@ -154,3 +154,17 @@ async def test_help_lists_the_reader_keys(seeded: tuple[Store, list[str]]) -> No
         assert isinstance(app.screen, ReaderScreen)
         # The help is a screen of its own: keys pressed there did not reach the reader.
         assert store.annotations() == []
+
+
+async def test_key_bar_shows_enter_and_a_click_presses_the_key(seeded: tuple[Store, list[str]]) -> None:
+    from tui.widgets.key_bar import KeyBar
+
+    store, _ids = seeded
+    app = PenmarkApp(store)
+    async with app.run_test(size=SIZE) as pilot:
+        bar = app.screen.query_one(KeyBar)
+        shown = bar.render().plain
+        assert "⏎ Read" in shown and "? Keys" in shown
+        start = shown.index("? Keys")
+        await pilot.click(KeyBar, offset=(start + 1, 0))
+        assert isinstance(app.screen, HelpScreen)

@@ -7,13 +7,20 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from annotations.model import STATUSES, ArticleSummary
 from annotations.safe import visible
 
-from ..widgets.article_pane import tag_chip, tag_colours
+from ..widgets.tag_style import tag_chip, tag_colours
+from ..widgets.key_bar import KeyBar
 
+
+
+class ArticleTable(DataTable[Text], inherit_bindings=False):
+    """The table without its own ``enter``, so the screen's "enter Read" shows in the key bar."""
+
+    BINDINGS = [b for b in DataTable.BINDINGS if not (isinstance(b, Binding) and b.key == "enter")]
 
 
 class LibraryScreen(Screen[None]):
@@ -38,8 +45,8 @@ class LibraryScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", classes="filter", markup=False)
-        yield DataTable(cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield ArticleTable(cursor_type="row", zebra_stripes=True)
+        yield KeyBar()
 
     def on_screen_resume(self) -> None:
         """Also sent on first display: counts change while the reader is open, so re-read."""

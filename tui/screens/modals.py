@@ -123,7 +123,7 @@ class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q,question_mark", "dismiss(None)", "Close", id="help-close")]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
-    HelpScreen > Vertical { width: 100; max-width: 95%; height: 90%; border: round $accent;
+    HelpScreen > Vertical { width: 120; max-width: 95%; height: 90%; border: round $accent;
         background: $surface; padding: 0 1; }
     HelpScreen DataTable { height: 1fr; }
     """
@@ -143,7 +143,9 @@ class HelpScreen(ModalScreen[None]):
         table = self.query_one(DataTable)
         table.add_columns("key", "does", "details")
         for binding in self.bindings:
-            keys = binding.key_display or ", ".join(
+            # A pair like "w/b" labels two keys in the key bar; here each key has its own row.
+            shared = binding.key_display and "/" not in binding.key_display
+            keys = binding.key_display if shared else ", ".join(
                 self.app.get_key_display(Binding(k.strip(), "")) for k in binding.key.split(",")
             )
             table.add_row(Text(keys, style="bold"), Text(binding.description), Text(binding.tooltip or ""))

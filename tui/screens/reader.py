@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Header, OptionList, TextArea
+from textual.widgets import Header, OptionList, TextArea
 from textual.widgets.option_list import Option
 
 from annotations import segment
@@ -19,19 +19,22 @@ from annotations.model import Annotation
 from annotations.safe import visible
 from annotations.text import snap
 
-from ..widgets.article_pane import ArticlePane, tag_chip
+from ..widgets.article_pane import ArticlePane
+from ..widgets.tag_style import tag_chip
+from ..widgets.key_bar import KeyBar
 from .modals import Choice, FuzzyPicker, NoteDialog
 
 Mode = Literal["normal", "visual", "resize"]
 
-# Visual-mode motions: key -> (function from (text, offset) to the new cursor offset, description).
-MOTIONS: dict[str, tuple[Callable[[str, int], int], str]] = {
-    "w": (segment.next_word_end, "Extend to the end of the next word"),
-    "b": (segment.previous_word_start, "Extend back to the previous word"),
-    ")": (segment.next_sentence_end, "Extend to the end of the sentence"),
-    "(": (segment.previous_sentence_start, "Extend back to the previous sentence"),
-    "}": (segment.next_paragraph_end, "Extend to the end of the paragraph"),
-    "{": (segment.previous_paragraph_start, "Extend back to the previous paragraph"),
+# Visual-mode motions: key -> (function from (text, offset) to the new cursor offset, key bar
+# label, description).
+MOTIONS: dict[str, tuple[Callable[[str, int], int], str, str]] = {
+    "w": (segment.next_word_end, "±word", "Extend to the end of the next word"),
+    "b": (segment.previous_word_start, "±word", "Extend back to the previous word"),
+    ")": (segment.next_sentence_end, "±sentence", "Extend to the end of the sentence"),
+    "(": (segment.previous_sentence_start, "±sentence", "Extend back to the previous sentence"),
+    "}": (segment.next_paragraph_end, "±paragraph", "Extend to the end of the paragraph"),
+    "{": (segment.previous_paragraph_start, "±paragraph", "Extend back to the previous paragraph"),
 }
 _MOTION_KEYS = {"w": "w", "b": "b", ")": "right_parenthesis", "(": "left_parenthesis",
                 "}": "right_curly_bracket", "{": "left_curly_bracket"}
@@ -45,9 +48,9 @@ class ReaderScreen(Screen[None]):
         Binding("v", "visual", "Visual", tooltip="Visual mode: w/b, )/(, }/{ extend the selection by word, sentence, paragraph", id="visual"),
         *(
             # The forward motions show in the footer (only in visual mode, see check_action).
-            Binding(key, f"motion('{motion}')", description, show=motion in _SHOWN_MOTIONS,
+            Binding(key, f"motion('{motion}')", label, show=motion in _SHOWN_MOTIONS,
                     key_display=_SHOWN_MOTIONS.get(motion), tooltip=description, id=f"motion-{motion}")
-            for motion, (_, description) in MOTIONS.items()
+            for motion, (_, label, description) in MOTIONS.items()
             for key in [_MOTION_KEYS[motion]]
         ),
         Binding("o", "swap_ends", "Other end", tooltip="In visual mode: move the other end of the selection", id="swap-ends"),
@@ -89,7 +92,7 @@ class ReaderScreen(Screen[None]):
             for n, _ in enumerate(self.article_ids):
                 yield ArticlePane(id=f"pane-{n}")
             yield OptionList(id="annotation-list")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         for pane, article_id in zip(self.panes, self.article_ids, strict=True):

@@ -19,9 +19,12 @@ from rich.text import Text
 from textual.document._document import Document, Selection
 from textual.document._document_navigator import DocumentNavigator
 from textual.document._wrapped_document import WrappedDocument
+from textual.expand_tabs import get_tab_widths
 from textual.widgets import TextArea
 
 from annotations.safe import visible
+
+from .fast_wrap import wrap_offsets
 
 _NEWLINE = re.compile("\n")
 
@@ -57,11 +60,40 @@ class _ReadOnlyDocument(Document):
 
 
 class _FastWrappedDocument(WrappedDocument):
-    """``height`` is the length of a list Textual already keeps, not a sum over every line."""
+    """Textual's wrapped document for a text that never changes: wrapping is computed once per
+    width (Textual asks again on every resize and scrollbar change) with the fast row-at-a-time
+    offsets, and ``height`` is the length of a list Textual already keeps, not a sum over lines."""
+
+    _wrapped_for: tuple[int, int] | None = None
 
     @property
     def height(self) -> int:
         return len(self._offset_to_line_info)
+
+    def wrap(self, width: int, tab_width: int | None = None) -> None:
+        self._width = width
+        if tab_width:
+            self._tab_width = tab_width
+        if self._wrapped_for == (width, self._tab_width):
+            return
+        self._wrapped_for = (width, self._tab_width)
+        wrap_offsets_list: list[list[int]] = []
+        line_info: list[tuple[int, int]] = []
+        line_offsets: list[list[int]] = []
+        tab_widths: list[list[int]] = []
+        for line_index, line in enumerate(self.document.lines):
+            sections = get_tab_widths(line, self._tab_width)
+            offsets = wrap_offsets(line, width, self._tab_width, sections)
+            tab_widths.append([w for _, w in sections])
+            wrap_offsets_list.append(offsets)
+            first = len(line_info)
+            rows = len(offsets) + 1
+            line_info.extend((line_index, section) for section in range(rows))
+            line_offsets.append(list(range(first, first + rows)))
+        self._wrap_offsets = wrap_offsets_list
+        self._offset_to_line_info = line_info
+        self._line_index_to_offsets = line_offsets
+        self._tab_width_cache = tab_widths
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +120,10 @@ class DocumentView(TextArea):
             highlight_cursor_line=False, id=id,
         )
         self.index = LineIndex("")
-        self._by_line: dict[int, list[tuple[int, int, Style]]] = {}
+        self._highlights_by_line: dict[int, list[Highlight]] = {}
+        # Styles per line, worked out when the line is first drawn: a long article may carry
+        # thousands of highlights, and only a screenful is ever on view.
+        self._styles_by_line: dict[int, list[tuple[int, int, Style]]] = {}
 
     # Textual builds its documents here; ours skip work that a read-only article never needs.
     def _set_document(self, text: str, language: str | None) -> None:
@@ -103,7 +138,7 @@ class DocumentView(TextArea):
     def show(self, text: str) -> None:
         """Display an article's canonical text, control characters made visible."""
         self.index = LineIndex(text)
-        self._by_line = {}
+        self._highlights_by_line, self._styles_by_line = {}, {}
         self.load_text(visible(text))
 
     def set_highlights(self, highlights: Iterable[Highlight]) -> None:
@@ -115,7 +150,7 @@ class DocumentView(TextArea):
             last, _ = self.index.location(highlight.end)
             for row in range(first, last + 1):
                 by_line[row].append(highlight)
-        self._by_line = {row: self._line_styles(row, items) for row, items in by_line.items()}
+        self._highlights_by_line, self._styles_by_line = by_line, {}
         self.notify_style_update()
         self.refresh()
 
@@ -139,7 +174,11 @@ class DocumentView(TextArea):
 
     def get_line(self, line_index: int) -> Text:
         line = Text(self.document[line_index], end="", no_wrap=True)
-        for start, end, style in self._by_line.get(line_index, ()):
+        styles = self._styles_by_line.get(line_index)
+        if styles is None:
+            items = self._highlights_by_line.get(line_index, ())
+            styles = self._styles_by_line[line_index] = self._line_styles(line_index, items)
+        for start, end, style in styles:
             line.stylize(style, start, end)
         return line
 
