@@ -79,6 +79,7 @@ class Store:
         self.path = path
         self._lock = threading.RLock()
         self._texts: dict[str, tuple[str, str]] = {}  # article id -> (sha256, text)
+        self.commit_hooks: list[Callable[[], None]] = []  # called after each commit
         if not self.tags():
             self.set_tags(DEFAULT_TAGS)
 
@@ -126,6 +127,8 @@ class Store:
                 self.conn.execute("ROLLBACK")
                 raise
             self.conn.execute("COMMIT")
+        for hook in self.commit_hooks:
+            hook()
 
     def checkpoint(self) -> None:
         """Fold the WAL back into the database file without blocking other connections."""

@@ -22,17 +22,28 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
-
-import regex
+from functools import cache
+from typing import TYPE_CHECKING
 
 from .errors import PenmarkError
 
+if TYPE_CHECKING:
+    import regex
+
 # Line breaks that str.splitlines() honours besides \n: each becomes one \n.
 _LINE_BREAKS = re.compile("\r\n|[\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
-_GRAPHEME = regex.compile(r"\X", regex.DOTALL)
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _UTF8_BOM = "\ufeff"
 _CLUSTER_WINDOW = 256
+
+
+@cache
+def _graphemes() -> regex.Pattern[str]:
+    """Grapheme clusters (``\\X``); the regex module is imported on first use, off the start-up path."""
+    import regex
+
+    return regex.compile(r"\X", regex.DOTALL)
+
 
 CONTEXT_CHARS = 32
 """How many characters of prefix and suffix an annotation keeps around its quote."""
@@ -133,7 +144,7 @@ def _cluster_around(text: str, index: int) -> tuple[int, int]:
     # window before ``index``) begins on a boundary without reading a 10 MB line from its start.
     window = max(0, index - _CLUSTER_WINDOW)
     scan_from = text.rfind("\n", window, index) + 1 or window
-    for match in _GRAPHEME.finditer(text, scan_from, min(len(text), index + _CLUSTER_WINDOW)):
+    for match in _graphemes().finditer(text, scan_from, min(len(text), index + _CLUSTER_WINDOW)):
         if match.end() > index:
             return match.start(), match.end()
     return index, index + 1

@@ -44,7 +44,7 @@ def err(text: str) -> None:
 # --- commands -----------------------------------------------------------------------------
 
 
-def open_store(args: argparse.Namespace):  # -> annotations.store.Store (imported lazily)
+def open_store(args: argparse.Namespace, *, autocheckpoint: bool = True):  # -> Store (imported lazily)
     from annotations.store import Store
 
     path = args.db or os.environ.get(DB_ENV) or None
@@ -52,7 +52,7 @@ def open_store(args: argparse.Namespace):  # -> annotations.store.Store (importe
         path = default_db()
         path.parent.mkdir(parents=True, exist_ok=True)
     annotator = args.annotator or os.environ.get(ANNOTATOR_ENV) or default_annotator()
-    return Store.open(path, annotator=annotator)
+    return Store.open(path, annotator=annotator, autocheckpoint=autocheckpoint)
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -172,17 +172,26 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_app(args: argparse.Namespace) -> int:
     from annotations.importer import import_paths, sample_corpus
 
-    store = open_store(args)
+    # The app's saves never checkpoint or merge the search index themselves: a thread does.
+    store = open_store(args, autocheckpoint=False)
+    maintenance = None
     try:
         if not store.articles():
             corpus = sample_corpus()
             report = import_paths(store, [corpus])
             out(f"no articles yet: imported the {len(report.added)} sample articles from {corpus}")
         open_ids = [resolve_article(store, ref) for ref in getattr(args, "articles", [])]
+        if store.path is not None:
+            from annotations.maintenance import Maintenance
+
+            maintenance = Maintenance(store.path).start()
+            store.commit_hooks.append(maintenance.committed)
         from tui.app import PenmarkApp
 
         PenmarkApp(store, open_ids=open_ids).run()
     finally:
+        if maintenance is not None:
+            maintenance.stop()
         store.close()
     return 0
 
