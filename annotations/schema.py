@@ -99,6 +99,26 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # 2: the search index merges its segments only when asked (see maintenance.py): merging
     # during a save stalled one save in ~60 by 20-40 ms on a million annotations.
     ("INSERT INTO annotations_fts(annotations_fts, rank) VALUES ('automerge', 0)",),
+    # 3: a search index over article titles and text, to find passages not yet annotated.
+    (
+        """CREATE VIRTUAL TABLE articles_fts USING fts5(
+            title, text, content='articles', content_rowid='seq', columnsize=0,
+            tokenize='unicode61 remove_diacritics 2'
+        )""",
+        """CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles BEGIN
+            INSERT INTO articles_fts(rowid, title, text) VALUES (new.seq, new.title, new.text);
+        END""",
+        """CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN
+            INSERT INTO articles_fts(articles_fts, rowid, title, text)
+            VALUES ('delete', old.seq, old.title, old.text);
+        END""",
+        """CREATE TRIGGER articles_fts_update AFTER UPDATE OF title, text ON articles BEGIN
+            INSERT INTO articles_fts(articles_fts, rowid, title, text)
+            VALUES ('delete', old.seq, old.title, old.text);
+            INSERT INTO articles_fts(rowid, title, text) VALUES (new.seq, new.title, new.text);
+        END""",
+        "INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -130,6 +130,12 @@ class Store:
         for hook in self.commit_hooks:
             hook()
 
+    @contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """The connection, for reads by other modules (search, export), one thread at a time."""
+        with self._lock:
+            yield self.conn
+
     def checkpoint(self) -> None:
         """Fold the WAL back into the database file without blocking other connections."""
         if self.path is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import partial
+from typing import TYPE_CHECKING
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -13,10 +14,14 @@ from annotations.store import Store
 
 from .screens.library import LibraryScreen
 
+if TYPE_CHECKING:
+    from annotations.search import Searcher
+
 
 class PenmarkApp(App[None]):
     TITLE = "penmark"
     BINDINGS = [
+        Binding("slash", "search", "Search", tooltip="Search annotations (or passages) by keyword, typos forgiven", id="search"),
         Binding("question_mark", "help", "Keys", tooltip="Show every key and what it does", id="help"),
         Binding("ctrl+q", "quit", "Quit", tooltip="Quit penmark (everything is already saved)", id="quit", priority=True),
     ]
@@ -25,6 +30,7 @@ class PenmarkApp(App[None]):
         super().__init__()
         self.store = store
         self.open_ids = open_ids or []
+        self._searcher: Searcher | None = None
 
     def get_default_screen(self) -> Screen:
         return LibraryScreen()
@@ -33,10 +39,26 @@ class PenmarkApp(App[None]):
         if self.open_ids:
             self.open_reader(self.open_ids)
 
-    def open_reader(self, article_ids: list[str]) -> None:
+    @property
+    def searcher(self) -> Searcher:
+        """One searcher for the app's life: its vocabulary cache outlives a search screen."""
+        if self._searcher is None:
+            from annotations.search import Searcher
+
+            self._searcher = Searcher(self.store)
+        return self._searcher
+
+    def open_reader(self, article_ids: list[str], *, at: int | None = None) -> None:
+        """The reader on one or two articles; ``at``: where the cursor starts in the first."""
         from .screens.reader import ReaderScreen  # TextArea and friends: not for the first screen
 
-        self.push_screen(ReaderScreen(article_ids))
+        self.push_screen(ReaderScreen(article_ids, at=at))
+
+    def action_search(self) -> None:
+        from .screens.search import SearchScreen
+
+        if not isinstance(self.screen, SearchScreen):
+            self.push_screen(SearchScreen())
 
     def action_help(self) -> None:
         from .screens.modals import HelpScreen

@@ -216,6 +216,39 @@ def resolve_article(store, reference: str) -> str:
 
 # --- parser --------------------------------------------------------------------------------
 
+def cmd_search(args: argparse.Namespace) -> int:
+    from annotations.search import Searcher
+
+    store = open_store(args)
+    try:
+        searcher = Searcher(store)
+        if args.passages:
+            passages, hints = searcher.passages(args.query, limit=args.limit)
+            rows = [{"article_id": p.article_id, "title": p.title, "start": p.start, "end": p.end,
+                     "snippet": p.snippet} for p in passages]
+        else:
+            results = searcher.annotations(args.query, limit=args.limit)
+            hints = results.hints
+            rows = [{"id": h.annotation.id, "article_id": h.annotation.article_id, "title": h.title,
+                     "start": h.annotation.start, "end": h.annotation.end, "tag": h.annotation.tag,
+                     "quote": h.annotation.quote, "note": h.annotation.note,
+                     "annotator": h.annotation.annotator, "score": h.score} for h in results.hits]
+    finally:
+        store.close()
+    for hint in hints:
+        err(hint)
+    for row in rows:
+        if args.json:
+            print(json.dumps(row, ensure_ascii=False))
+        elif args.passages:
+            out(visible(f"{row['article_id']}  {row['start']:>7}  {row['title']}", one_line=True))
+            out(visible(f"    {row['snippet']}", one_line=True))
+        else:
+            out(visible(f"{row['score']:5.1f}  {row['tag']:<14} {row['title']}", one_line=True))
+            note = f"  [{row['note']}]" if row["note"] else ""
+            out(visible(f"       “{row['quote']}”{note}  ({row['annotator']}, {row['id'][:8]})", one_line=True))
+    return 0
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -249,6 +282,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub = commands.add_parser("read", help="open the reader on one article, or two side by side")
     sub.add_argument("articles", nargs="+", metavar="ARTICLE", help="an id, id prefix or words of the title")
     sub.set_defaults(func=cmd_app)
+
+    sub = commands.add_parser("search", help="find annotations (or passages) by fuzzy keyword")
+    sub.add_argument("query", metavar="QUERY",
+                     help='words (typos forgiven), "a phrase", tag:T, -tag:T, by:NAME, in:TITLE-WORDS, note:WORDS')
+    sub.add_argument("--limit", type=int, default=20, help="at most this many results (default 20)")
+    sub.add_argument("--json", action="store_true", help="one JSON object per result")
+    sub.add_argument("--passages", action="store_true", help="search the articles' text instead of annotations")
+    sub.set_defaults(func=cmd_search)
 
     sub = commands.add_parser("check", help="verify that every annotation still slices its text to its quote")
     sub.set_defaults(func=cmd_check)

@@ -201,3 +201,34 @@ def test_list_piped_into_a_closed_pipe_stops_quietly(tmp_path: Path) -> None:
     stderr = proc.stderr.read().decode()
     assert proc.wait() == 0
     assert "Traceback" not in stderr
+
+
+def test_search_finds_annotations_with_typos_and_prints_json(penmark: Penmark, seeds_dir: Path) -> None:
+    penmark("import", str(seeds_dir))
+    article = penmark.listed()[0]["id"]
+    store = sqlite3.connect(penmark.db)
+    text = store.execute("SELECT text FROM articles WHERE id = ?", (article,)).fetchone()[0]
+    store.close()
+    start = text.index("North Korea’s recent military parade")
+    end = text.index("norms.", start) + len("norms.")
+    from annotations.store import Store
+
+    writer = Store.open(penmark.db, annotator="cli-tester")
+    writer.create(article, start, end, "claim", note="parade coverage")
+    writer.close()
+
+    hits = [json.loads(line) for line in penmark("search", "hwasnog 20", "--json").stdout.splitlines()]
+    assert len(hits) == 1
+    hit = hits[0]
+    assert (hit["article_id"], hit["start"], hit["end"], hit["tag"]) == (article, start, end, "claim")
+    assert text[hit["start"] : hit["end"]] == hit["quote"]
+    assert {"id", "title", "note", "annotator", "score"} <= hit.keys()
+
+    plain = penmark("search", "tag:claim parade")
+    assert "claim" in plain.stdout and "parade coverage" in plain.stdout
+
+    nothing = penmark("search", "!!!")
+    assert nothing.stdout == "" and "nothing to search" in nothing.stderr
+
+    passages = [json.loads(line) for line in penmark("search", "--passages", "--json", "Stockholm").stdout.splitlines()]
+    assert passages and all("Stockholm" in p["snippet"] for p in passages)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Literal
 
@@ -10,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Header, OptionList, TextArea
+from textual.widgets import Header, Input, OptionList, TextArea
 from textual.widgets.option_list import Option
 
 from annotations import segment
@@ -70,17 +71,24 @@ class ReaderScreen(Screen[None]):
         Binding("l", "toggle_list", "List", tooltip="Show or hide this article's annotations", show=False, id="toggle-list"),
         Binding("ctrl+s", "cycle_status", "Status", show=False, tooltip="Set the article's status: new, in progress, done", id="reader-status"),
         Binding("escape", "escape", "Clear", tooltip="Clear the selection, leave visual or resize mode", show=False, id="clear"),
+        Binding("m", "similar", "Similar", tooltip="List quotes like the annotation under the cursor in other articles", show=False, id="similar"),
+        Binding("ctrl+f", "find", "Find", tooltip="Find text in this article: enter for the next match, escape to stop", show=False, id="find"),
         Binding("q", "back", "Library", tooltip="Back to the library", id="back"),
     ]
     DEFAULT_CSS = """
     ReaderScreen #panes { height: 1fr; }
     ReaderScreen #annotation-list { width: 44; display: none; border: round $panel; }
     ReaderScreen #annotation-list.shown { display: block; }
+    ReaderScreen #find { dock: bottom; display: none; margin: 0 1 1 1; }
+    ReaderScreen #find.shown { display: block; }
     """
 
-    def __init__(self, article_ids: list[str]) -> None:
+    def __init__(self, article_ids: list[str], *, at: int | None = None) -> None:
         super().__init__()
         self.article_ids = article_ids
+        self.start_at = at
+        self._find_pane: ArticlePane | None = None
+        self._find_from = 0
         self.mode: Mode = "normal"
         self.resizing: Annotation | None = None
         self._data_version = 0
@@ -92,12 +100,15 @@ class ReaderScreen(Screen[None]):
             for n, _ in enumerate(self.article_ids):
                 yield ArticlePane(id=f"pane-{n}")
             yield OptionList(id="annotation-list")
+        yield Input(placeholder="find in this article (enter: next match, escape: done)", id="find")
         yield KeyBar()
 
     def on_mount(self) -> None:
         for pane, article_id in zip(self.panes, self.article_ids, strict=True):
             self.load(pane, article_id)
         self.panes[0].view.focus()
+        if self.start_at is not None:  # once laid out, so the view can centre it
+            self.call_after_refresh(self.panes[0].view.move_to, self.start_at)
         self._data_version = self.app.store.data_version()
         # Another window or process may change these articles: refresh when the database moves.
         self.set_interval(1.0, self.poll_database)
@@ -244,7 +255,57 @@ class ReaderScreen(Screen[None]):
         start, end = view.selection
         view.select_offsets(view.index.offset(end), view.index.offset(start))
 
+    # --- finding ----------------------------------------------------------------------------
+
+    def action_similar(self) -> None:
+        found = self.pane.under_cursor()
+        if not found:
+            self.notify("Put the cursor on an annotation to list quotes like it.", markup=False)
+            return
+        from .search import SearchScreen
+
+        self.app.push_screen(SearchScreen(similar_to=found[0]))
+
+    def action_find(self) -> None:
+        finder = self.query_one("#find", Input)
+        finder.add_class("shown")
+        self._find_pane = self.pane
+        self._find_from = self.pane.view.cursor_offset
+        finder.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "find":
+            self._find(event.value, self._find_from)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "find" and self._find_pane is not None:  # the next match after this one
+            start, _end = self._find_pane.view.selected_offsets
+            self._find(event.value, start + 1)
+
+    def _find(self, needle: str, offset: int) -> None:
+        """Select the first match of ``needle`` (ignoring case) at or after ``offset``, wrapping."""
+        pane = self._find_pane
+        if pane is None or pane.article is None or not needle:
+            return
+        pattern = re.compile(re.escape(needle), re.IGNORECASE)
+        match = pattern.search(pane.article.text, offset) or pattern.search(pane.article.text)
+        if match is None:
+            self.query_one("#find", Input).border_subtitle = "no match"
+            return
+        self.query_one("#find", Input).border_subtitle = ""
+        pane.view.select_offsets(*match.span())
+
+    def _close_find(self) -> bool:
+        finder = self.query_one("#find", Input)
+        if not finder.has_class("shown"):
+            return False
+        finder.remove_class("shown")
+        (self._find_pane or self.pane).view.focus()  # the match stays selected: a digit tags it
+        return True
+
     def action_escape(self) -> None:
+        if self._close_find():
+            return
         view = self.pane.view
         if self.mode == "resize":
             self.resizing = None

@@ -27,5 +27,9 @@ def tag_colours(tags: Sequence[Tag], background: str) -> dict[str, tuple[Style, 
 
 
 def tag_chip(tag: str, styles: dict[str, tuple[Style, Style]]) -> Text:
+    """The tag's name in its colour. The colour is on the span, not the whole Text, so text
+    appended after the chip is not coloured too."""
     style = styles.get(tag, (Style(reverse=True), Style()))[0]
-    return Text(f" {visible(tag, one_line=True)} ", style=style + Style(bold=True))
+    chip = Text()
+    chip.append(f" {visible(tag, one_line=True)} ", style=style + Style(bold=True))
+    return chip

@@ -1,0 +1,116 @@
+"""The search query language, parsed without ever failing.
+
+    denuclearisation hwasong 20        free words: every one must match (typos forgiven)
+    "exact phrase"                     words in this order, exactly
+    tag:claim  -tag:opinion            only / never these tags
+    by:alice                           only this annotator
+    in:korea                           only articles whose title matches
+    note:sanctions                     words that must be in the note
+
+Nothing a user types is passed to SQLite's FTS5 syntax: words become quoted terms, so `AND`,
+`NEAR(`, `*` or a stray quote are just text. An unbalanced quote closes at the end of the query.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+_TOKEN = re.compile(r"[^\W_]+")  # letters and digits, as FTS5's unicode61 tokenizer splits
+_FILTER = re.compile(r"(-?)(tag|by|in|note):(\S*)", re.IGNORECASE)
+
+
+def fold(text: str) -> str:
+    """Lowercase without accents, one character for one, so offsets carry over to ``text``."""
+    if text.isascii():
+        return text.lower()
+    return "".join(_fold_char(char) for char in text)
+
+
+def _fold_char(char: str) -> str:
+    base = unicodedata.normalize("NFD", char)[0]
+    if unicodedata.combining(base):  # a lone combining mark: keep the one character
+        return char
+    return base.lower()[0]
+
+
+def tokens(text: str) -> list[str]:
+    """The words of ``text`` as the search index sees them: folded, split on non-alphanumerics."""
+    return _TOKEN.findall(fold(text))
+
+
+def token_spans(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, folded word) for each word of ``text``."""
+    return [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(fold(text))]
+
+
+@dataclass(frozen=True)
+class Query:
+    words: tuple[str, ...] = ()  # free words, folded
+    phrases: tuple[tuple[str, ...], ...] = ()  # exact phrases, folded words in order
+    tags: tuple[str, ...] = ()
+    not_tags: tuple[str, ...] = ()
+    annotators: tuple[str, ...] = ()
+    title_words: tuple[str, ...] = ()
+    note_words: tuple[str, ...] = ()
+    hints: tuple[str, ...] = field(default=())
+
+    @property
+    def has_terms(self) -> bool:
+        return bool(self.words or self.phrases or self.note_words)
+
+    @property
+    def has_filters(self) -> bool:
+        return bool(self.tags or self.not_tags or self.annotators or self.title_words)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.has_terms or self.has_filters)
+
+    @property
+    def text(self) -> str:
+        """What the free words and phrases say, for ranking candidates by likeness."""
+        return " ".join([*self.words, *(" ".join(p) for p in self.phrases), *self.note_words])
+
+
+def parse(raw: str) -> Query:
+    """Read a query; never raises. Problems become ``hints`` and the rest is searched."""
+    hints: list[str] = []
+    text = raw
+    if text.count('"') % 2:
+        hints.append("unbalanced quote: the phrase runs to the end of the query")
+        text += '"'
+    phrases = []
+    for phrase in re.findall(r'"([^"]*)"', text):
+        words = tuple(tokens(phrase))
+        if words:
+            phrases.append(words)
+    text = re.sub(r'"[^"]*"', " ", text)
+
+    found: dict[str, list[str]] = {"tag": [], "-tag": [], "by": [], "in": [], "note": []}
+    for negate, name, value in _FILTER.findall(text):
+        key = f"{negate}{name.lower()}"
+        if not value:
+            hints.append(f"{name}: needs a value, e.g. {name}:{'claim' if name.lower() == 'tag' else 'word'}")
+        elif key in found:
+            found[key].append(value)
+        else:
+            hints.append(f"-{name}: is not supported; use -tag:")
+    text = _FILTER.sub(" ", text)
+
+    words = tuple(tokens(text))
+    query = Query(
+        words=words,
+        phrases=tuple(phrases),
+        tags=tuple(v.lower() for v in found["tag"]),
+        not_tags=tuple(v.lower() for v in found["-tag"]),
+        annotators=tuple(found["by"]),
+        title_words=tuple(w for v in found["in"] for w in tokens(v)),
+        note_words=tuple(w for v in found["note"] for w in tokens(v)),
+        hints=tuple(hints),
+    )
+    if query.empty and not hints:
+        hint = "type words to search for" if not raw.strip() else "nothing to search for in that (only punctuation?)"
+        query = Query(hints=(hint,))
+    return query

@@ -1,0 +1,314 @@
+"""Find prior annotations, and passages of articles, by fuzzy keyword: fast at a million rows.
+
+How a query runs (``Searcher.annotations``):
+
+1. Each free word becomes a group of alternatives: itself, itself as a prefix, its letter/digit
+   parts as a phrase (``hwasong20`` -> ``hwasong 20``), and the index's own terms within one or
+   two edits of it (``denuclearisation`` -> ``denuclearization``; transpositions count as one).
+   The vocabulary comes from FTS5 and is cached; it only adds typo alternatives, so a stale
+   cache never hides an exact match.
+2. The groups are ANDed into an FTS5 MATCH whose every term is quoted (user text is never FTS5
+   syntax), joined to the annotations with the filters in SQL, newest first, capped at
+   ``CANDIDATES`` rows: FTS5 walks its index backwards, so a common word costs no more than a
+   rare one.
+3. The candidates are re-ranked by ``rapidfuzz.fuzz.partial_ratio`` of the query against quote
+   and note, plus the share of query words they contain exactly.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
+
+from .model import ANNOTATION_COLUMNS, Annotation
+from .query import Query, fold, parse, token_spans, tokens
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from .store import Store
+
+CANDIDATES = 400
+_LETTERS_DIGITS = re.compile(r"[^\W\d_]+|\d+")
+_WORD = re.compile(r"[^\W_]+")
+_SELECT = ", ".join(f'a."{c}"' for c in ANNOTATION_COLUMNS)
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    annotation: Annotation
+    title: str
+    score: float
+    marks: tuple[tuple[int, int], ...]  # spans of the quote that matched the query
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    article_id: str
+    title: str
+    start: int  # the first match in the article's text (code points)
+    end: int
+    snippet: str  # the text around it, on one line
+    snippet_marks: tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Results:
+    hits: list[Hit]
+    hints: tuple[str, ...]
+
+
+class Vocabulary:
+    """The search index's terms with how many annotations use each, bucketed by length."""
+
+    def __init__(self, terms: Iterable[tuple[str, int]]) -> None:
+        self.documents: dict[str, int] = dict(terms)
+        self._by_length: dict[int, list[str]] = defaultdict(list)
+        for term in self.documents:
+            self._by_length[len(term)].append(term)
+        self.near = lru_cache(maxsize=4096)(self._near)
+
+    def _near(self, word: str) -> tuple[str, ...]:
+        """Terms within one edit of ``word`` (two for words of eight letters or more)."""
+        if len(word) < 4 or word.isdigit():
+            return ()
+        limit = 1 if len(word) < 8 else 2
+        found: list[str] = []
+        for length in range(len(word) - limit, len(word) + limit + 1):
+            pool = self._by_length.get(length)
+            if pool:
+                matches = process.extract(word, pool, scorer=OSA.distance, score_cutoff=limit, limit=8)
+                found.extend(term for term, _distance, _index in matches)
+        return tuple(sorted(found))
+
+
+def _quoted(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+class Searcher:
+    """Searches one store. Safe to call from a worker thread (it reads through the store's lock)."""
+
+    def __init__(self, store: Store, *, vocabulary_max_age: float = 30.0) -> None:
+        self.store = store
+        self.vocabulary_max_age = vocabulary_max_age
+        self._vocabulary: Vocabulary | None = None
+        self._loaded_at = 0.0
+
+    # --- the vocabulary ------------------------------------------------------------------
+
+    def vocabulary(self) -> Vocabulary:
+        if self._vocabulary is None or time.monotonic() - self._loaded_at > self.vocabulary_max_age:
+            with self.store.reading() as conn:
+                conn.execute(
+                    "CREATE VIRTUAL TABLE IF NOT EXISTS temp.annotations_terms "
+                    "USING fts5vocab(main, 'annotations_fts', 'row')"
+                )
+                self._vocabulary = Vocabulary(conn.execute("SELECT term, doc FROM temp.annotations_terms"))
+            self._loaded_at = time.monotonic()
+        return self._vocabulary
+
+    def _alternatives(self, word: str) -> list[str]:
+        """FTS5 terms, any of which may stand for ``word``."""
+        found = [_quoted(word) + ("*" if len(word) >= 3 and not word.isdigit() else "")]
+        parts = _LETTERS_DIGITS.findall(word)
+        if len(parts) > 1:
+            found.append(_quoted(" ".join(parts)))
+        found.extend(_quoted(term) for term in self.vocabulary().near(word))
+        return found
+
+    def _match(self, query: Query, *, note_column: bool) -> str:
+        groups = [f"({' OR '.join(self._alternatives(word))})" for word in query.words]
+        groups += [_quoted(" ".join(phrase)) for phrase in query.phrases]
+        if query.note_words:
+            notes = " AND ".join(f"({' OR '.join(self._alternatives(w))})" for w in query.note_words)
+            groups.append(f"note : ({notes})" if note_column else f"({notes})")
+        return " AND ".join(groups)
+
+    def _marked_terms(self, query: Query) -> tuple[set[str], tuple[str, ...]]:
+        """Words to highlight: exact terms and typo alternatives, and prefixes."""
+        exact: set[str] = set()
+        for word in (*query.words, *query.note_words):
+            exact.add(word)
+            exact.update(_LETTERS_DIGITS.findall(word))
+            exact.update(self.vocabulary().near(word))
+        exact.update(word for phrase in query.phrases for word in phrase)
+        prefixes = tuple(w for w in (*query.words, *query.note_words) if len(w) >= 3 and not w.isdigit())
+        return exact, prefixes
+
+    # --- annotations ---------------------------------------------------------------------
+
+    def annotations(self, raw: str, *, limit: int = 50) -> Results:
+        """Annotations matching the query ``raw`` (see query.py), best first."""
+        query = parse(raw)
+        if query.empty:
+            return Results([], query.hints)
+        hints = list(query.hints)
+        where, args = ["a.deleted IS NULL"], []
+        if query.tags:
+            where.append("a.tag IN (SELECT value FROM json_each(?))")
+            args.append(json.dumps(list(query.tags)))
+        if query.not_tags:
+            where.append("a.tag NOT IN (SELECT value FROM json_each(?))")
+            args.append(json.dumps(list(query.not_tags)))
+        if query.annotators:
+            where.append("lower(a.annotator) IN (SELECT lower(value) FROM json_each(?))")
+            args.append(json.dumps(list(query.annotators)))
+        if query.title_words:
+            articles = self._articles_titled(query.title_words)
+            if not articles:
+                return Results([], (*hints, f"no article title matches in:{' '.join(query.title_words)}"))
+            where.append("a.article_id IN (SELECT value FROM json_each(?))")
+            args.append(json.dumps(articles))
+        if query.has_terms:
+            sql = (
+                f"SELECT {_SELECT}, ar.title FROM annotations_fts "
+                "JOIN annotations a ON a.seq = annotations_fts.rowid JOIN articles ar ON ar.id = a.article_id "
+                f"WHERE annotations_fts MATCH ? AND {' AND '.join(where)} "
+                "ORDER BY annotations_fts.rowid DESC LIMIT ?"
+            )
+            args = [self._match(query, note_column=True), *args, CANDIDATES]
+        else:
+            sql = (
+                f"SELECT {_SELECT}, ar.title FROM annotations a JOIN articles ar ON ar.id = a.article_id "
+                f"WHERE {' AND '.join(where)} ORDER BY a.seq DESC LIMIT ?"
+            )
+            args.append(limit)
+        with self.store.reading() as conn:
+            rows = conn.execute(sql, args).fetchall()
+        hits = self._ranked(query, rows)[:limit]
+        if not hits:
+            hints.append(_nothing_found(query))
+        return Results(hits, tuple(hints))
+
+    def _ranked(self, query: Query, rows: list[tuple]) -> list[Hit]:
+        exact, prefixes = self._marked_terms(query)
+        wanted = [*query.words, *(w for p in query.phrases for w in p), *query.note_words]
+        text = query.text
+        hits = []
+        for position, row in enumerate(rows):
+            note = Annotation(*row[:-1])
+            marks = _marks(note.quote, exact, prefixes)
+            if text:
+                scored = fold(f"{note.quote} {note.note}")
+                words = set(tokens(scored))
+                found = sum(1 for w in wanted if w in words or any(t.startswith(w) for t in words if len(w) >= 3))
+                score = 0.6 * fuzz.partial_ratio(text, scored) + 40.0 * found / max(1, len(wanted))
+            else:
+                score = 0.0
+            # Newer first among equals: rows came newest first.
+            hits.append((score, -position, Hit(note, row[-1], round(score, 1), marks)))
+        hits.sort(key=lambda item: (item[0], item[1]), reverse=True)
+        return [hit for *_key, hit in hits]
+
+    def _articles_titled(self, words: tuple[str, ...]) -> list[str]:
+        """Ids of articles whose title has every one of ``words`` (as a prefix, typos forgiven)."""
+        with self.store.reading() as conn:
+            titles = conn.execute("SELECT id, title FROM articles").fetchall()
+        found = []
+        for article_id, title in titles:
+            title_words = tokens(title)
+            if all(any(t.startswith(w) or (len(w) >= 4 and OSA.distance(w, t) <= 1) for t in title_words)
+                   for w in words):
+                found.append(article_id)
+        return found
+
+    # --- passages and similar quotes -------------------------------------------------------
+
+    def passages(self, raw: str, *, limit: int = 30) -> tuple[list[Passage], tuple[str, ...]]:
+        """Articles whose text matches the query's words, with where the first match is."""
+        query = parse(raw)
+        hints = list(query.hints)
+        if not (query.words or query.phrases):
+            return [], (*hints, "type words to find in the articles' text")
+        if query.tags or query.not_tags or query.annotators or query.note_words:
+            hints.append("tag:, by: and note: apply to annotations, not to passages")
+        where, args = "", []
+        if query.title_words:
+            where = " AND ar.id IN (SELECT value FROM json_each(?))"
+            args.append(json.dumps(self._articles_titled(query.title_words)))
+        plain = Query(words=query.words, phrases=query.phrases)
+        with self.store.reading() as conn:
+            rows = conn.execute(
+                "SELECT ar.id, ar.title, ar.text FROM articles_fts JOIN articles ar ON ar.seq = articles_fts.rowid "
+                f"WHERE articles_fts MATCH ?{where} ORDER BY rank LIMIT ?",
+                [self._match(plain, note_column=False), *args, limit],
+            ).fetchall()
+        exact, prefixes = self._marked_terms(plain)
+        passages = [_passage(article_id, title, text, exact, prefixes) for article_id, title, text in rows]
+        if not passages:
+            hints.append(_nothing_found(query))
+        return passages, tuple(hints)
+
+    def similar(self, annotation: Annotation, *, limit: int = 20) -> list[Hit]:
+        """Quotes in other articles most like this annotation's: the same claim elsewhere."""
+        # Its rarest words that other annotations share (a word only it has cannot find another).
+        documents = self.vocabulary().documents
+        words = sorted(set(tokens(annotation.quote)), key=lambda w: (documents.get(w, 0), w))
+        rare = [w for w in words if len(w) > 3 and not w.isdigit() and documents.get(w, 2) > 1][:10]
+        if not rare:
+            return []
+        with self.store.reading() as conn:
+            rows = conn.execute(
+                f"SELECT {_SELECT}, ar.title FROM annotations_fts "
+                "JOIN annotations a ON a.seq = annotations_fts.rowid JOIN articles ar ON ar.id = a.article_id "
+                "WHERE annotations_fts MATCH ? AND a.deleted IS NULL AND a.article_id != ? "
+                "ORDER BY annotations_fts.rowid DESC LIMIT ?",
+                [" OR ".join(_quoted(w) for w in rare), annotation.article_id, CANDIDATES],
+            ).fetchall()
+        mine = fold(annotation.quote)
+        scored = []
+        for row in rows:
+            other = Annotation(*row[:-1])
+            score = fuzz.token_set_ratio(mine, fold(other.quote))
+            scored.append(Hit(other, row[-1], round(score, 1), _marks(other.quote, set(rare), ())))
+        scored.sort(key=lambda hit: hit.score, reverse=True)
+        return scored[:limit]
+
+
+def _marks(text: str, exact: set[str], prefixes: tuple[str, ...]) -> tuple[tuple[int, int], ...]:
+    """Spans of ``text`` whose words are among ``exact`` or start with one of ``prefixes``."""
+    spans: list[tuple[int, int]] = []
+    for start, end, word in token_spans(text):
+        if word in exact or any(word.startswith(p) for p in prefixes):
+            if spans and spans[-1][1] >= start - 1:  # join neighbours: "Hwasong-20" is one mark
+                spans[-1] = (spans[-1][0], end)
+            else:
+                spans.append((start, end))
+    return tuple(spans)
+
+
+def _passage(article_id: str, title: str, text: str, exact: set[str], prefixes: tuple[str, ...]) -> Passage:
+    """The first place in ``text`` where a query word shows, and a one-line snippet around it."""
+    start = end = 0
+    words = sorted(exact | set(prefixes), key=len, reverse=True)
+    pattern = re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, words)) + ")", re.IGNORECASE)
+    match = pattern.search(text)
+    if match is None:  # accents or case folding that a plain search cannot see: fold and look
+        window = fold(text[:200_000])
+        match = pattern.search(window)
+    if match is not None:
+        start = match.start()
+        word = _WORD.match(text, start)
+        end = word.end() if word else match.end()
+    left = max(0, start - 60)
+    if left:  # begin the snippet on a whole word
+        left = next((i + 1 for i in range(left, start) if text[i].isspace()), left)
+    snippet = " ".join(text[left : end + 80].split())  # one line: newlines and runs of spaces squeezed
+    return Passage(article_id, title, start, end, snippet, _marks(snippet, exact, prefixes))
+
+
+def _nothing_found(query: Query) -> str:
+    parts = [" ".join(query.words)] if query.words else []
+    parts += [f'"{" ".join(p)}"' for p in query.phrases]
+    what = " ".join(parts) or "those filters"
+    return f"nothing matches {what}"

@@ -1,0 +1,107 @@
+"""The search screen: `/` from anywhere, results as you type, enter opens the right place."""
+
+from __future__ import annotations
+
+from textual.widgets import Input, OptionList
+
+from annotations.store import Store
+from tui.app import PenmarkApp
+from tui.screens.reader import ReaderScreen
+from tui.screens.search import SearchScreen
+from tui.widgets.document_view import DocumentView
+
+SIZE = (160, 45)
+
+
+async def wait_for_results(pilot, screen: SearchScreen, count: int) -> None:
+    for _ in range(100):
+        await pilot.pause(0.05)
+        if screen.query_one(OptionList).option_count == count:
+            return
+    raise AssertionError(f"expected {count} results, have {screen.query_one(OptionList).option_count}")
+
+
+async def test_type_a_typo_see_results_enter_opens_the_annotation(seeded: tuple[Store, list[str]]) -> None:
+    store, ids = seeded
+    text = store.article(ids[1]).text
+    start = text.index("Kim Jong-un has used these tests")
+    end = text.index(".", start) + 1
+    note = store.create(ids[1], start, end, "opinion", note="leader quote")
+    app = PenmarkApp(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash")
+        screen = app.screen
+        assert isinstance(screen, SearchScreen)
+        await pilot.press(*"kim jong un tests")
+        await wait_for_results(pilot, screen, 1)
+        label = screen.query_one(OptionList).get_option_at_index(0).prompt
+        assert "Kim Jong-un" in label.plain and "leader quote" in label.plain
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ReaderScreen)
+        view = app.screen.query_one(DocumentView)
+        assert view.cursor_offset == note.start
+        assert app.screen.pane.under_cursor()[0].id == note.id
+
+
+async def test_search_from_the_reader_and_passages_toggle(seeded: tuple[Store, list[str]]) -> None:
+    store, ids = seeded
+    app = PenmarkApp(store, open_ids=[ids[0]])
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("slash")
+        screen = app.screen
+        assert isinstance(screen, SearchScreen)
+        await pilot.press(*"stockholm")
+        await wait_for_results(pilot, screen, 0)  # no annotation says it yet
+        await pilot.press("ctrl+t")
+        await pilot.pause(0.3)
+        for _ in range(50):
+            if screen.query_one(OptionList).option_count:
+                break
+            await pilot.pause(0.05)
+        passage = screen._results[0]
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ReaderScreen)
+        view = app.screen.query_one(DocumentView)
+        article = store.article(passage.article_id)
+        assert article.text[view.cursor_offset : view.cursor_offset + 9] == "Stockholm"
+
+
+async def test_escape_closes_and_similar_lists_other_articles(mem: Store) -> None:
+    first = mem.add_article("Officials said the Hwasong-20 missile flew 1,000 km on Tuesday.", "Outlet one")
+    second = mem.add_article("The Hwasong-20 missile flew about 1,000 km, officials said.", "Outlet two")
+    third = mem.add_article("Markets were calm on Tuesday.", "Unrelated")
+    for added in (first, second, third):
+        text = mem.article(added.article.id).text
+        mem.create(added.article.id, 0, len(text), "claim")
+    app = PenmarkApp(mem, open_ids=[first.article.id])
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        reader = app.screen
+        assert isinstance(reader, ReaderScreen)
+        await pilot.press("m")
+        screen = app.screen
+        assert isinstance(screen, SearchScreen)
+        await wait_for_results(pilot, screen, 2)  # "Tuesday" is shared with the unrelated one
+        assert [hit.annotation.article_id for hit in screen._results] == [second.article.id, third.article.id]
+        await pilot.press("escape")
+        assert app.screen is reader
+
+
+async def test_ctrl_f_finds_in_the_article_and_a_digit_tags_the_match(mem: Store) -> None:
+    text = "Alpha beta gamma. Beta again here. And beta once more."
+    article = mem.add_article(text, "Find me").article.id
+    app = PenmarkApp(mem, open_ids=[article])
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+f", *"beta")
+        view = app.screen.query_one(DocumentView)
+        assert view.selected_offsets == (6, 10)
+        await pilot.press("enter")
+        assert view.selected_offsets == (18, 22)
+        await pilot.press("escape")
+        assert not app.screen.query_one("#find", Input).has_class("shown")
+        await pilot.press("3")
+        assert [(a.start, a.end, a.tag) for a in mem.annotations(article)] == [(18, 22, "quote")]
