@@ -19,9 +19,12 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
+import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -29,12 +32,11 @@ from typing import TYPE_CHECKING
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
+from . import schema
 from .model import ANNOTATION_COLUMNS, Annotation
 from .query import Query, fold, parse, token_spans, tokens
 
 if TYPE_CHECKING:
-    import sqlite3
-
     from .store import Store
 
 CANDIDATES = 400
@@ -103,12 +105,33 @@ class Searcher:
         self.vocabulary_max_age = vocabulary_max_age
         self._vocabulary: Vocabulary | None = None
         self._loaded_at = 0.0
+        self._conn: sqlite3.Connection | None = None
+        self._lock = threading.RLock()  # a read may load the vocabulary on the way
+
+    @contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        """A connection of the searcher's own for a database file, so a long read (loading the
+        vocabulary of a million annotations) never holds up a save on the store's connection."""
+        if self.store.path is None:  # an in-memory database has only the store's connection
+            with self.store.reading() as conn:
+                yield conn
+            return
+        with self._lock:
+            if self._conn is None:
+                self._conn = schema.connect(self.store.path)
+            yield self._conn
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
 
     # --- the vocabulary ------------------------------------------------------------------
 
     def vocabulary(self) -> Vocabulary:
         if self._vocabulary is None or time.monotonic() - self._loaded_at > self.vocabulary_max_age:
-            with self.store.reading() as conn:
+            with self._reading() as conn:
                 conn.execute(
                     "CREATE VIRTUAL TABLE IF NOT EXISTS temp.annotations_terms "
                     "USING fts5vocab(main, 'annotations_fts', 'row')"
@@ -183,7 +206,7 @@ class Searcher:
                 f"WHERE {' AND '.join(where)} ORDER BY a.seq DESC LIMIT ?"
             )
             args.append(limit)
-        with self.store.reading() as conn:
+        with self._reading() as conn:
             rows = conn.execute(sql, args).fetchall()
         hits = self._ranked(query, rows)[:limit]
         if not hits:
@@ -212,7 +235,7 @@ class Searcher:
 
     def _articles_titled(self, words: tuple[str, ...]) -> list[str]:
         """Ids of articles whose title has every one of ``words`` (as a prefix, typos forgiven)."""
-        with self.store.reading() as conn:
+        with self._reading() as conn:
             titles = conn.execute("SELECT id, title FROM articles").fetchall()
         found = []
         for article_id, title in titles:
@@ -237,11 +260,12 @@ class Searcher:
             where = " AND ar.id IN (SELECT value FROM json_each(?))"
             args.append(json.dumps(self._articles_titled(query.title_words)))
         plain = Query(words=query.words, phrases=query.phrases)
-        with self.store.reading() as conn:
+        match = self._match(plain, note_column=False)
+        with self._reading() as conn:
             rows = conn.execute(
                 "SELECT ar.id, ar.title, ar.text FROM articles_fts JOIN articles ar ON ar.seq = articles_fts.rowid "
                 f"WHERE articles_fts MATCH ?{where} ORDER BY rank LIMIT ?",
-                [self._match(plain, note_column=False), *args, limit],
+                [match, *args, limit],
             ).fetchall()
         exact, prefixes = self._marked_terms(plain)
         passages = [_passage(article_id, title, text, exact, prefixes) for article_id, title, text in rows]
@@ -257,7 +281,7 @@ class Searcher:
         rare = [w for w in words if len(w) > 3 and not w.isdigit() and documents.get(w, 2) > 1][:10]
         if not rare:
             return []
-        with self.store.reading() as conn:
+        with self._reading() as conn:
             rows = conn.execute(
                 f"SELECT {_SELECT}, ar.title FROM annotations_fts "
                 "JOIN annotations a ON a.seq = annotations_fts.rowid JOIN articles ar ON ar.id = a.article_id "

@@ -48,6 +48,10 @@ class PenmarkApp(App[None]):
             self._searcher = Searcher(self.store)
         return self._searcher
 
+    def on_unmount(self) -> None:
+        if self._searcher is not None:
+            self._searcher.close()
+
     def open_reader(self, article_ids: list[str], *, at: int | None = None) -> None:
         """The reader on one or two articles; ``at``: where the cursor starts in the first."""
         from .screens.reader import ReaderScreen  # TextArea and friends: not for the first screen

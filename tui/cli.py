@@ -220,8 +220,8 @@ def cmd_search(args: argparse.Namespace) -> int:
     from annotations.search import Searcher
 
     store = open_store(args)
+    searcher = Searcher(store)
     try:
-        searcher = Searcher(store)
         if args.passages:
             passages, hints = searcher.passages(args.query, limit=args.limit)
             rows = [{"article_id": p.article_id, "title": p.title, "start": p.start, "end": p.end,
@@ -234,6 +234,7 @@ def cmd_search(args: argparse.Namespace) -> int:
                      "quote": h.annotation.quote, "note": h.annotation.note,
                      "annotator": h.annotation.annotator, "score": h.score} for h in results.hits]
     finally:
+        searcher.close()
         store.close()
     for hint in hints:
         err(hint)

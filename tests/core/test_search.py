@@ -172,3 +172,17 @@ def test_query_parsing_and_folding() -> None:
     assert (query.title_words, query.note_words) == (("seoul",), ("date",))
     assert fold("Café ÉTÉ") == "cafe ete" and len(fold("e\u0301")) == 2
     assert tokens("Kim Jong-un, 2024!") == ["kim", "jong", "un", "2024"]
+
+
+def test_a_file_database_is_searched_on_a_connection_of_its_own(file_store: Store) -> None:
+    article = file_store.add_article(ARTICLE_B, "Missile test coverage").article.id
+    file_store.create(article, *span(ARTICLE_B, "Sanctions were tightened"), "claim")
+    searcher = Searcher(file_store)
+    try:
+        with searcher._reading() as conn:
+            assert conn is not file_store.conn  # a long search never holds up a save
+        assert quotes(searcher, "sanctoins") == ["Sanctions were tightened"]
+        passages, _hints = searcher.passages("council")  # loads the vocabulary while reading
+        assert [p.title for p in passages] == ["Missile test coverage"]
+    finally:
+        searcher.close()
