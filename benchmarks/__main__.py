@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import reader_bench, store_bench
+from . import reader_bench, search_bench, store_bench
 from .harness import HEADER, Result
 
 
@@ -25,6 +25,7 @@ def main() -> int:
         "startup": reader_bench.cold_start,
         "open": reader_bench.open_long,
         "keys": reader_bench.keys,
+        "search": lambda: search_bench.run((100_000,) if args.quick else (1_000_000, 100_000)),
     }
     print(HEADER)
     results: list[Result] = []

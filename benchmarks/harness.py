@@ -11,10 +11,11 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Result:
     name: str
-    figure: float  # seconds
-    baseline: float  # seconds
+    figure: float  # in ``unit``
+    baseline: float  # in ``unit``
     baseline_name: str
     goal: float | None  # the ratio the figure must stay under
+    unit: str = "s"  # "s", "bytes" or "count"
 
     @property
     def ratio(self) -> float:
@@ -27,13 +28,22 @@ class Result:
     def row(self) -> str:
         goal = f"<= {self.goal:g}x" if self.goal is not None else "-"
         verdict = "" if self.goal is None else ("ok" if self.passed else "MISSED")
+        figure, baseline = _shown(self.figure, self.unit), _shown(self.baseline, self.unit)
         return (
-            f"{self.name:<46} {_ms(self.figure):>10} {_ms(self.baseline):>10} {self.ratio:>7.2f}x "
+            f"{self.name:<46} {figure:>10} {baseline:>10} {self.ratio:>7.2f}x "
             f"{goal:>8} {verdict:<6} vs {self.baseline_name}"
         )
 
 
 HEADER = f"{'figure':<46} {'penmark':>10} {'baseline':>10} {'ratio':>8} {'goal':>8}"
+
+
+def _shown(value: float, unit: str) -> str:
+    if unit == "bytes":
+        return f"{value / 1e6:.1f} MB"
+    if unit == "count":
+        return f"{value:g}"
+    return _ms(value)
 
 
 def _ms(seconds: float) -> str:
