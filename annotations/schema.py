@@ -16,6 +16,25 @@ from .errors import PenmarkError
 
 BUSY_TIMEOUT_MS = 10_000
 
+
+def _external_fts(table: str, columns: tuple[str, str]) -> tuple[str, ...]:
+    """An FTS5 index over ``columns`` of ``table`` (external content, keyed by ``seq``), and the
+    triggers that keep it in step with every insert, delete and update of those columns."""
+    fts, cols = f"{table}_fts", ", ".join(columns)
+    new, old = (", ".join(f"{prefix}.{c}" for c in columns) for prefix in ("new", "old"))
+    delete = f"INSERT INTO {fts}({fts}, rowid, {cols}) VALUES ('delete', old.seq, {old});"
+    insert = f"INSERT INTO {fts}(rowid, {cols}) VALUES (new.seq, {new});"
+    return (
+        f"""CREATE VIRTUAL TABLE {fts} USING fts5(
+            {cols}, content='{table}', content_rowid='seq', columnsize=0,
+            tokenize='unicode61 remove_diacritics 2'
+        )""",
+        f"CREATE TRIGGER {fts}_insert AFTER INSERT ON {table} BEGIN {insert} END",
+        f"CREATE TRIGGER {fts}_delete AFTER DELETE ON {table} BEGIN {delete} END",
+        f"CREATE TRIGGER {fts}_update AFTER UPDATE OF {cols} ON {table} BEGIN {delete} {insert} END",
+    )
+
+
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # 1: articles, tags, annotations, the append-only events log and the annotation search index.
     (
@@ -79,44 +98,14 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
            BEGIN SELECT RAISE(ABORT, 'events are append-only'); END""",
         # External-content FTS5 over quotes and notes, kept in sync by triggers.
-        """CREATE VIRTUAL TABLE annotations_fts USING fts5(
-            quote, note, content='annotations', content_rowid='seq', columnsize=0,
-            tokenize='unicode61 remove_diacritics 2'
-        )""",
-        """CREATE TRIGGER annotations_fts_insert AFTER INSERT ON annotations BEGIN
-            INSERT INTO annotations_fts(rowid, quote, note) VALUES (new.seq, new.quote, new.note);
-        END""",
-        """CREATE TRIGGER annotations_fts_delete AFTER DELETE ON annotations BEGIN
-            INSERT INTO annotations_fts(annotations_fts, rowid, quote, note)
-            VALUES ('delete', old.seq, old.quote, old.note);
-        END""",
-        """CREATE TRIGGER annotations_fts_update AFTER UPDATE OF quote, note ON annotations BEGIN
-            INSERT INTO annotations_fts(annotations_fts, rowid, quote, note)
-            VALUES ('delete', old.seq, old.quote, old.note);
-            INSERT INTO annotations_fts(rowid, quote, note) VALUES (new.seq, new.quote, new.note);
-        END""",
+        *_external_fts("annotations", ("quote", "note")),
     ),
     # 2: the search index merges its segments only when asked (see maintenance.py): merging
     # during a save stalled one save in ~60 by 20-40 ms on a million annotations.
     ("INSERT INTO annotations_fts(annotations_fts, rank) VALUES ('automerge', 0)",),
     # 3: a search index over article titles and text, to find passages not yet annotated.
     (
-        """CREATE VIRTUAL TABLE articles_fts USING fts5(
-            title, text, content='articles', content_rowid='seq', columnsize=0,
-            tokenize='unicode61 remove_diacritics 2'
-        )""",
-        """CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles BEGIN
-            INSERT INTO articles_fts(rowid, title, text) VALUES (new.seq, new.title, new.text);
-        END""",
-        """CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN
-            INSERT INTO articles_fts(articles_fts, rowid, title, text)
-            VALUES ('delete', old.seq, old.title, old.text);
-        END""",
-        """CREATE TRIGGER articles_fts_update AFTER UPDATE OF title, text ON articles BEGIN
-            INSERT INTO articles_fts(articles_fts, rowid, title, text)
-            VALUES ('delete', old.seq, old.title, old.text);
-            INSERT INTO articles_fts(rowid, title, text) VALUES (new.seq, new.title, new.text);
-        END""",
+        *_external_fts("articles", ("title", "text")),
         "INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')",
     ),
 )
