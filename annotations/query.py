@@ -25,14 +25,22 @@ def fold(text: str) -> str:
     """Lowercase without accents, one character for one, so offsets carry over to ``text``."""
     if text.isascii():
         return text.lower()
-    return "".join(_fold_char(char) for char in text)
+    return text.translate(_FOLDED)
 
 
-def _fold_char(char: str) -> str:
-    base = unicodedata.normalize("NFD", char)[0]
-    if unicodedata.combining(base):  # a lone combining mark: keep the one character
-        return char
-    return base.lower()[0]
+class _FoldTable(dict[int, str]):
+    """Each code point's folded character, worked out the first time ``str.translate`` meets it."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        base = unicodedata.normalize("NFD", char)[0]
+        # A lone combining mark stays itself; "İ".lower() is two characters, of which the first.
+        folded = char if unicodedata.combining(base) else base.lower()[0]
+        self[code] = folded
+        return folded
+
+
+_FOLDED = _FoldTable()
 
 
 def tokens(text: str) -> list[str]:

@@ -11,12 +11,14 @@ How a query runs (``Searcher.annotations``):
    syntax), joined to the annotations with the filters in SQL, newest first, capped at
    ``CANDIDATES`` rows: FTS5 walks its index backwards, so a common word costs no more than a
    rare one.
-3. The candidates are re-ranked by ``rapidfuzz.fuzz.partial_ratio`` of the query against quote
-   and note, plus the share of query words they contain exactly.
+3. The candidates (read narrow: seq, quote and note) are re-ranked by
+   ``rapidfuzz.fuzz.partial_ratio`` of the query against quote and note, plus the share of query
+   words they contain; only the winners' whole rows are read and get their matches marked.
 """
 
 from __future__ import annotations
 
+import heapq
 import json
 import re
 import sqlite3
@@ -192,46 +194,35 @@ class Searcher:
                 return Results([], (*hints, f"no article title matches in:{' '.join(query.title_words)}"))
             where.append("a.article_id IN (SELECT value FROM json_each(?))")
             args.append(json.dumps(articles))
+        # Candidates are read narrow (seq, quote, note): whole rows only for the winners.
         if query.has_terms:
             sql = (
-                f"SELECT {_SELECT}, ar.title FROM annotations_fts "
-                "JOIN annotations a ON a.seq = annotations_fts.rowid JOIN articles ar ON ar.id = a.article_id "
-                f"WHERE annotations_fts MATCH ? AND {' AND '.join(where)} "
-                "ORDER BY annotations_fts.rowid DESC LIMIT ?"
+                "SELECT a.seq, a.quote, a.note FROM annotations_fts JOIN annotations a ON a.seq = annotations_fts.rowid "
+                f"WHERE annotations_fts MATCH ? AND {' AND '.join(where)} ORDER BY annotations_fts.rowid DESC LIMIT ?"
             )
             args = [self._match(query, note_column=True), *args, CANDIDATES]
         else:
-            sql = (
-                f"SELECT {_SELECT}, ar.title FROM annotations a JOIN articles ar ON ar.id = a.article_id "
-                f"WHERE {' AND '.join(where)} ORDER BY a.seq DESC LIMIT ?"
-            )
+            sql = f"SELECT a.seq, a.quote, a.note FROM annotations a WHERE {' AND '.join(where)} ORDER BY a.seq DESC LIMIT ?"
             args.append(limit)
         with self._reading() as conn:
-            rows = conn.execute(sql, args).fetchall()
-        hits = self._ranked(query, rows)[:limit]
+            best = _best(query, conn.execute(sql, args).fetchall(), limit)
+            rows = {
+                row[0]: row[1:]
+                for row in conn.execute(
+                    f"SELECT a.seq, {_SELECT}, ar.title FROM annotations a JOIN articles ar ON ar.id = a.article_id "
+                    "WHERE a.seq IN (SELECT value FROM json_each(?))",
+                    [json.dumps([seq for _score, seq in best])],
+                )
+            }
+        exact, prefixes = self._marked_terms(query)
+        hits = [
+            Hit(note := Annotation(*rows[seq][:-1]), rows[seq][-1], round(score, 1), _marks(note.quote, exact, prefixes))
+            for score, seq in best
+            if seq in rows  # deleted between the two reads
+        ]
         if not hits:
             hints.append(_nothing_found(query))
         return Results(hits, tuple(hints))
-
-    def _ranked(self, query: Query, rows: list[tuple]) -> list[Hit]:
-        exact, prefixes = self._marked_terms(query)
-        wanted = [*query.words, *(w for p in query.phrases for w in p), *query.note_words]
-        text = query.text
-        hits = []
-        for position, row in enumerate(rows):
-            note = Annotation(*row[:-1])
-            marks = _marks(note.quote, exact, prefixes)
-            if text:
-                scored = fold(f"{note.quote} {note.note}")
-                words = set(tokens(scored))
-                found = sum(1 for w in wanted if w in words or any(t.startswith(w) for t in words if len(w) >= 3))
-                score = 0.6 * fuzz.partial_ratio(text, scored) + 40.0 * found / max(1, len(wanted))
-            else:
-                score = 0.0
-            # Newer first among equals: rows came newest first.
-            hits.append((score, -position, Hit(note, row[-1], round(score, 1), marks)))
-        hits.sort(key=lambda item: (item[0], item[1]), reverse=True)
-        return [hit for *_key, hit in hits]
 
     def _articles_titled(self, words: tuple[str, ...]) -> list[str]:
         """Ids of articles whose title has every one of ``words`` (as a prefix, typos forgiven)."""
@@ -297,6 +288,30 @@ class Searcher:
             scored.append(Hit(other, row[-1], round(score, 1), _marks(other.quote, set(rare), ())))
         scored.sort(key=lambda hit: hit.score, reverse=True)
         return scored[:limit]
+
+
+def _best(query: Query, candidates: list[tuple[int, str, str]], limit: int) -> list[tuple[float, int]]:
+    """(score, seq) of the ``limit`` best ``candidates`` (seq, quote, note; newest first): the
+    likeness of quote and note to the query, plus the share of the query's words they hold."""
+    text = query.text
+    if not text:  # filters only: newest first
+        return [(0.0, seq) for seq, _quote, _note in candidates[:limit]]
+    finders = [_word_finder(word) for word in (*query.words, *(w for p in query.phrases for w in p), *query.note_words)]
+    scored = []
+    for position, (seq, quote, note) in enumerate(candidates):
+        folded = fold(f"{quote} {note}" if note else quote)
+        found = sum(1 for finder in finders if finder.search(folded))
+        score = 0.6 * fuzz.partial_ratio(text, folded) + 40.0 * found / len(finders)
+        scored.append((score, -position, seq))  # newer first among equals
+    return [(score, seq) for score, _position, seq in heapq.nlargest(limit, scored)]
+
+
+@lru_cache(maxsize=256)
+def _word_finder(word: str) -> re.Pattern[str]:
+    """Finds ``word`` in folded text at the start of a word: as a prefix if it has three letters
+    or more (``sanct`` finds "sanctions"), else whole (``un`` must not find "under")."""
+    end = "" if len(word) >= 3 and not word.isdigit() else r"(?![^\W_])"
+    return re.compile(r"(?<![^\W_])" + re.escape(word) + end)
 
 
 def _marks(text: str, exact: set[str], prefixes: tuple[str, ...]) -> tuple[tuple[int, int], ...]:

@@ -171,6 +171,7 @@ def test_query_parsing_and_folding() -> None:
     assert (query.tags, query.not_tags, query.annotators) == (("claim",), ("opinion",), ("Bob",))
     assert (query.title_words, query.note_words) == (("seoul",), ("date",))
     assert fold("Café ÉTÉ") == "cafe ete" and len(fold("e\u0301")) == 2
+    assert fold("İstanbul’s Ⅻ") == "istanbul’s ⅻ"  # one character for one, even where lower() makes two
     assert tokens("Kim Jong-un, 2024!") == ["kim", "jong", "un", "2024"]
 
 
