@@ -59,6 +59,8 @@ class NewArticle:
     source: str | None = None
     id: str | None = None
     meta: dict[str, Any] | None = None
+    status: str = "new"
+    imported: str | None = None  # when it was first imported, if it comes from another database
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,27 +186,34 @@ class Store:
 
     def add_articles(self, items: Iterable[NewArticle]) -> list[Added]:
         """Import articles in one transaction. Text already present is not duplicated."""
-        results: list[Added] = []
         stamp = now()
         with self.transaction() as conn:
-            for item in items:
-                text = canonicalize(item.text)
-                digest = sha256(text)
-                existing = conn.execute("SELECT id FROM articles WHERE sha256 = ?", (digest,)).fetchone()
-                if existing:
-                    results.append(Added(self._summary(conn, existing[0]), False))
-                    continue
-                article_id = item.id or digest[:12]
-                if conn.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone():
-                    raise StoreError(f"article id {article_id!r} already holds a different text")
-                conn.execute(
-                    """INSERT INTO articles(id, title, source, text, sha256, meta, imported, length)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
-                    (article_id, item.title, item.source, text, digest,
-                     json.dumps(item.meta or {}, ensure_ascii=False), stamp, len(text)),
-                )
-                results.append(Added(self._summary(conn, article_id), True))
-        return results
+            written = [self.insert_article(conn, item, stamp) for item in items]
+            return [Added(self._summary(conn, article_id), created) for article_id, created in written]
+
+    @staticmethod
+    def insert_article(conn: sqlite3.Connection, item: NewArticle, stamp: str, *,
+                       free_id: bool = False) -> tuple[str, bool]:
+        """Write one article inside the caller's transaction: (its id, whether it is new). The
+        same text already stored is not duplicated. An id already holding another text is an
+        error, or with ``free_id`` gives way to one made from the text's checksum."""
+        text = canonicalize(item.text)
+        digest = sha256(text)
+        existing = conn.execute("SELECT id FROM articles WHERE sha256 = ?", (digest,)).fetchone()
+        if existing:
+            return existing[0], False
+        article_id = item.id or digest[:12]
+        if conn.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone():
+            if not free_id:
+                raise StoreError(f"article id {article_id!r} already holds a different text")
+            article_id = digest[:12]
+        conn.execute(
+            """INSERT INTO articles(id, title, source, text, sha256, meta, status, imported, length)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            (article_id, item.title, item.source, text, digest,
+             json.dumps(item.meta or {}, ensure_ascii=False), item.status, item.imported or stamp, len(text)),
+        )
+        return article_id, True
 
     def add_article(self, text: str, title: str, **fields: Any) -> Added:
         return self.add_articles([NewArticle(text, title, **fields)])[0]
@@ -302,7 +311,7 @@ class Store:
         """Annotate ``text[start:end]`` of an article with ``tag``; committed before it returns."""
         with self.transaction() as conn:
             text = self._text(conn, article_id)
-            self._check_span(text, start, end)
+            check_span(text, start, end)
             self._check_tag(conn, tag)
             prefix, quote, suffix = context(text, start, end)
             stamp = now()
@@ -332,7 +341,7 @@ class Store:
     def resize(self, annotation_id: str, start: int, end: int, *, expected_version: int | None = None) -> Annotation:
         def change(conn: sqlite3.Connection, old: Annotation) -> Annotation:
             text = self._text(conn, old.article_id)
-            self._check_span(text, start, end)
+            check_span(text, start, end)
             prefix, quote, suffix = context(text, start, end)
             return replace(old, start=start, end=end, quote=quote, prefix=prefix, suffix=suffix, anchor="exact")
 
@@ -368,17 +377,6 @@ class Store:
             f"UPDATE annotations SET {', '.join(f'{c!r} = ?' for c in columns)} WHERE id = ?",
             (*(getattr(state, c) for c in columns), state.id),
         )
-
-    @staticmethod
-    def _check_span(text: str, start: int, end: int) -> None:
-        if not (isinstance(start, int) and isinstance(end, int)):
-            raise SpanError("span offsets must be integers")
-        if start >= end:
-            raise SpanError(f"span {start}-{end} is empty")
-        if start < 0 or end > len(text):
-            raise SpanError(f"span {start}-{end} is outside the article (0-{len(text)})")
-        if splits_grapheme(text, start, end):
-            raise SpanError(f"span {start}-{end} splits a character (grapheme cluster)")
 
     # --- the event log, undo and redo ------------------------------------------------------
 
@@ -506,6 +504,18 @@ class Store:
                 "events": one("SELECT count(*) FROM events"),
                 "schema_version": schema.SCHEMA_VERSION,
             }
+
+
+def check_span(text: str, start: int, end: int) -> None:
+    """Refuse a span that is not integers, is empty, runs outside ``text`` or splits a character."""
+    if not (isinstance(start, int) and isinstance(end, int)):
+        raise SpanError("span offsets must be integers")
+    if start >= end:
+        raise SpanError(f"span {start}-{end} is empty")
+    if start < 0 or end > len(text):
+        raise SpanError(f"span {start}-{end} is outside the article (0-{len(text)})")
+    if splits_grapheme(text, start, end):
+        raise SpanError(f"span {start}-{end} splits a character (grapheme cluster)")
 
 
 _BOOKKEEPING = {"version", "updated", "deleted"}

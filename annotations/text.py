@@ -133,6 +133,11 @@ class Span:
     end: int
 
 
+def grapheme_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """(start, end) of each grapheme cluster of ``text[start:end]``, in ``text``'s offsets."""
+    return [m.span() for m in _graphemes().finditer(text, start, end)]
+
+
 def _cluster_around(text: str, index: int) -> tuple[int, int]:
     """The grapheme cluster that contains ``text[index]``."""
     # Fast path for plain Latin text: characters below U+0300 (where combining marks begin)

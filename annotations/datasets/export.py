@@ -1,0 +1,122 @@
+"""Export the store to a dataset file (or a brat folder): filtered, streamed, checked, atomic.
+
+Every annotation is checked against its article before it is written: one whose offsets no
+longer slice the text to its quote (or that lost its place) is reported and left out, never
+written wrong. A format that cannot hold an annotation (CoNLL and overlapping spans) reports it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..model import Annotation
+from ..store import Store
+from . import brat, conll, csv_rows, doccano, jsonl, labelstudio, prodigy, w3c
+from .destination import DestinationError, output_file, output_folder
+from .incoming import DatasetError
+from .records import Filters, Record, count, records, snapshot
+
+Progress = Callable[[int, int], None]  # (articles done, articles in all)
+
+FORMATS: dict[str, str] = {
+    "jsonl": "penmark's own JSON Lines, lossless",
+    "doccano": "doccano sequence-labeling JSONL",
+    "spacy": "Prodigy / spaCy JSONL with tokens and spans",
+    "labelstudio": "Label Studio JSON tasks",
+    "brat": "brat standoff .txt + .ann (a folder, or a .zip)",
+    "w3c": "W3C Web Annotation JSON-LD",
+    "csv": "one row per annotation",
+    "conll": "CoNLL IOB2, one token per line",
+}
+SUFFIXES = {"jsonl": ".jsonl", "doccano": ".jsonl", "spacy": ".jsonl", "labelstudio": ".json", "brat": "",
+            "w3c": ".jsonld", "csv": ".csv", "conll": ".conll"}
+
+
+@dataclass(slots=True)
+class ExportReport:
+    articles: int = 0
+    annotations: int = 0
+    left_out: list[str] = field(default_factory=list)  # one line per annotation not exported, and why
+
+    @property
+    def ok(self) -> bool:
+        return not self.left_out
+
+
+def _short(note: Annotation) -> str:
+    return f"annotation {note.id} ({note.tag} {note.start}-{note.end} in article {note.article_id})"
+
+
+def _checked(records: Iterable[Record], report: ExportReport, total: int, progress: Progress | None) -> Iterator[Record]:
+    """Records with stale annotations taken out (and reported), counted as they pass."""
+    for done, record in enumerate(records, 1):
+        text = record.article.text
+        good = []
+        for note in record.annotations:
+            if note.anchor == "orphan":
+                report.left_out.append(f"{_short(note)}: lost its place in the text (orphan)")
+            elif text[note.start : note.end] != note.quote:
+                report.left_out.append(f"{_short(note)}: its quote no longer matches the text (stale)")
+            else:
+                good.append(note)
+        report.articles += 1
+        report.annotations += len(good)
+        yield Record(record.article, good) if len(good) != len(record.annotations) else record
+        if progress:
+            progress(done, total)
+
+
+def check_filters(store: Store, filters: Filters) -> None:
+    known = {tag.name for tag in store.tags()}
+    unknown = [t for t in filters.tags if t not in known]
+    if unknown:
+        raise DatasetError(f"unknown tag {unknown[0]!r} (the tag set has: {', '.join(sorted(known))})")
+    for article_id in filters.articles:
+        store.article(article_id)  # NotFoundError names it
+
+
+def export(
+    store: Store,
+    format: str,
+    target: str | Path | None,
+    *,
+    filters: Filters = Filters(),
+    force: bool = False,
+    progress: Progress | None = None,
+) -> ExportReport:
+    """Write the annotations ``filters`` select to ``target`` (None or "-": standard output)."""
+    if format not in FORMATS:
+        raise DatasetError(f"unknown format {format!r} (one of: {', '.join(FORMATS)})")
+    check_filters(store, filters)
+    report = ExportReport()
+    with snapshot(store) as conn:
+        total = count(conn, filters)[0]
+        stream = _checked(records(conn, filters), report, total, progress)
+        try:
+            _write(format, stream, target, force, report)
+        except OSError as err:
+            raise DestinationError(f"{target}: cannot be written ({err.strerror or err})") from None
+    return report
+
+
+def _write(format: str, stream: Iterator[Record], target: str | Path | None, force: bool, report: ExportReport) -> None:
+    if format == "brat":
+        if target is None or str(target) == "-":
+            raise DatasetError("brat writes a folder or a .zip: give one with -o")
+        if str(target).lower().endswith(".zip"):
+            with output_file(target, force=force) as out:
+                brat.write_zip(stream, out)
+        else:
+            with output_folder(target, force=force) as folder:
+                brat.write_folder(stream, folder)
+        return
+    with output_file(target, force=force) as out:
+        if format == "conll":
+            conll.write(stream, out, lambda note, kept: report.left_out.append(
+                f"{_short(note)}: overlaps {_short(kept)}, which CoNLL IOB2 keeps instead"))
+        else:
+            writers = {"jsonl": jsonl.write, "doccano": doccano.write, "spacy": prodigy.write,
+                       "labelstudio": labelstudio.write, "w3c": w3c.write, "csv": csv_rows.write}
+            writers[format](stream, out)

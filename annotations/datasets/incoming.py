@@ -1,0 +1,79 @@
+"""What a dataset file says, read into one shape for every format before it is checked and stored."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ..errors import PenmarkError
+
+
+class DatasetError(PenmarkError):
+    """A dataset file that cannot be imported (or exported), with where and why."""
+
+
+@dataclass(slots=True)
+class IncomingSpan:
+    where: str  # "line 3", "task 2 result 1", "doc.ann line 4": for error messages
+    start: int
+    end: int
+    tag: str
+    note: str = ""
+    annotator: str | None = None
+    id: str | None = None
+    quote: str | None = None  # what the file says the span covers, checked against the text
+    created: str | None = None
+    updated: str | None = None
+    version: int | None = None
+    anchor: str | None = None
+
+
+@dataclass(slots=True)
+class IncomingArticle:
+    where: str
+    text: str | None  # None: the file refers to an article already stored (W3C annotations)
+    title: str | None = None
+    id: str | None = None
+    meta: dict[str, Any] | None = None
+    source: str | None = None
+    sha256: str | None = None
+    status: str | None = None
+    imported: str | None = None
+    spans: list[IncomingSpan] = field(default_factory=list)
+
+
+def json_lines(path: Path) -> Iterator[tuple[str, Any]]:
+    """("line N", value) for each non-blank line of a JSON Lines file, streamed."""
+    with path.open("rb") as handle:
+        for number, line in enumerate(handle, 1):
+            if line.strip():
+                yield f"line {number}", parse(line, f"line {number}")
+
+
+def json_file(path: Path) -> Any:
+    return parse(path.read_bytes(), "")
+
+
+def parse(data: bytes | str, where: str) -> Any:
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as err:
+        raise DatasetError(f"{where + ': ' if where else ''}not valid JSON ({err.msg})") from None
+
+
+def need(value: Any, kind: type | tuple[type, ...], where: str, name: str) -> Any:
+    """``value`` if it is of ``kind`` (a bool is not an int), else a DatasetError naming it."""
+    if isinstance(value, kind) and not (isinstance(value, bool) and kind in (int, (int,))):
+        return value
+    names = {str: "a string", int: "an integer", dict: "an object", list: "a list"}
+    wanted = " or ".join(names.get(k, k.__name__) for k in (kind if isinstance(kind, tuple) else (kind,)))
+    raise DatasetError(f"{where}: {name!r} must be {wanted}")
+
+
+def optional(item: dict[str, Any], key: str, kind: type, where: str) -> Any:
+    value = item.get(key)
+    return None if value is None else need(value, kind, where, key)
