@@ -17,6 +17,9 @@ from annotations.safe import visible
 
 DB_ENV = "PENMARK_DB"
 ANNOTATOR_ENV = "PENMARK_ANNOTATOR"
+# Kept here, not imported from annotations.datasets, so `penmark --help` stays fast.
+DATASET_EXPORTS = ("jsonl", "doccano", "spacy", "labelstudio", "brat", "w3c", "csv", "conll")
+DATASET_IMPORTS = ("jsonl", "doccano", "spacy", "labelstudio", "w3c", "brat")
 
 
 def default_db() -> Path:
@@ -56,19 +59,19 @@ def open_store(args: argparse.Namespace, *, autocheckpoint: bool = True):  # -> 
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    if args.format:
+        return _import_datasets(args)
     from annotations.importer import import_paths
 
     store = open_store(args)
     try:
-        report = _with_progress(
-            lambda progress: import_paths(
-                store,
-                args.paths,
-                max_bytes=int(args.max_mb * 1_000_000),
-                replace_invalid=args.replace_invalid,
-                progress=progress,
-            )
-        )
+        report = _with_progress("importing", lambda progress: import_paths(
+            store,
+            args.paths,
+            max_bytes=int(args.max_mb * 1_000_000),
+            replace_invalid=args.replace_invalid,
+            progress=progress,
+        ))
     finally:
         store.close()
     for refusal in report.refused:
@@ -81,20 +84,70 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
-def _with_progress(run: Callable[[Callable[[int, int], None] | None], object]):
-    """Run an import with a progress bar on an interactive terminal once it has many files."""
+def _import_datasets(args: argparse.Namespace) -> int:
+    """Each dataset file in one transaction: a bad one is reported and leaves nothing behind."""
+    from annotations.datasets.load import import_dataset
+
+    store = open_store(args)
+    failed = False
+    try:
+        for path in args.paths:
+            try:
+                report = import_dataset(store, args.format, path)
+            except PenmarkError as error:
+                err(str(error))
+                failed = True
+                continue
+            out(f"{path}: imported {report.annotations_added:,} annotations"
+                + (f" ({report.annotations_present:,} already present)" if report.annotations_present else "")
+                + f" on {report.articles_added:,} new articles"
+                + (f" and {report.articles_present:,} already here" if report.articles_present else ""))
+            if report.tags_added:
+                out(f"{path}: added tags the file uses: {', '.join(report.tags_added)}")
+    finally:
+        store.close()
+    return 1 if failed else 0
+
+
+def _with_progress(label: str, run: Callable[[Callable[[int, int], None] | None], object]):
+    """Run an import or export with a progress bar on an interactive terminal, once it has many items."""
     if not sys.stderr.isatty():
         return run(None)
     from rich.progress import Progress
 
     with Progress(transient=True) as bar:
-        task = bar.add_task("importing", total=None)
+        task = bar.add_task(label, total=None)
 
         def progress(done: int, total: int) -> None:
             if total >= 20:
                 bar.update(task, completed=done, total=total)
 
         return run(progress)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from annotations.datasets.export import export
+    from annotations.datasets.records import Filters
+
+    store = open_store(args)
+    try:
+        filters = Filters(
+            tags=tuple(args.tags or ()),
+            annotators=tuple(args.only_annotators or ()),
+            articles=tuple(resolve_article(store, ref) for ref in args.article_refs or ()),
+        )
+        report = _with_progress("exporting", lambda progress: export(
+            store, args.format, args.output, filters=filters, force=args.force, progress=progress
+        ))
+    finally:
+        store.close()
+    for line in report.left_out:
+        err(f"left out {line}")
+    where = "standard output" if args.output in (None, "-") else args.output
+    # The summary goes to standard error: standard output may be the export itself.
+    err(f"exported {report.annotations:,} annotations of {report.articles:,} articles as {args.format} to {where}"
+        + (f"; {len(report.left_out):,} left out (above)" if report.left_out else ""))
+    return 0 if report.ok else 1
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -262,8 +315,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.set_defaults(func=cmd_app)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
-    sub = commands.add_parser("import", help="import .txt/.md files, .json/.jsonl records, or folders of them")
+    sub = commands.add_parser("import", help="import .txt/.md files, .json/.jsonl records, or folders of them; "
+                                             "or labeled datasets with --format")
     sub.add_argument("paths", nargs="+", metavar="PATH")
+    sub.add_argument("--format", choices=DATASET_IMPORTS,
+                     help="read a labeled dataset, annotations included (brat: a folder or .zip)")
+    sub.add_argument("--annotator", default=argparse.SUPPRESS,
+                     help="who the dataset's annotations are by, where the file does not say")
     sub.add_argument("--replace-invalid", action="store_true", help="import invalid UTF-8 with U+FFFD instead of refusing it")
     sub.add_argument("--max-mb", type=float, default=64, help="refuse files larger than this many MB (default 64)")
     sub.set_defaults(func=cmd_import)
@@ -291,6 +349,18 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--json", action="store_true", help="one JSON object per result")
     sub.add_argument("--passages", action="store_true", help="search the articles' text instead of annotations")
     sub.set_defaults(func=cmd_search)
+
+    sub = commands.add_parser("export", help="write annotations as a labeled dataset (offsets in code points)")
+    sub.add_argument("--format", required=True, choices=DATASET_EXPORTS)
+    sub.add_argument("-o", "--output", metavar="PATH",
+                     help="file to write (brat: a folder or .zip); - or none: standard output")
+    sub.add_argument("--tag", dest="tags", action="extend", nargs="+", metavar="TAG", help="only these tags")
+    sub.add_argument("--annotator", dest="only_annotators", action="extend", nargs="+", metavar="NAME",
+                     help="only these annotators' annotations")
+    sub.add_argument("--article", dest="article_refs", action="extend", nargs="+", metavar="ARTICLE",
+                     help="only these articles (an id, id prefix or words of the title)")
+    sub.add_argument("--force", action="store_true", help="replace an existing file or folder")
+    sub.set_defaults(func=cmd_export)
 
     sub = commands.add_parser("check", help="verify that every annotation still slices its text to its quote")
     sub.set_defaults(func=cmd_check)

@@ -13,12 +13,16 @@ of its own, so ``Doc(vocab, words, spaces)`` rebuilds the text exactly.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING
 
-from ..text import grapheme_spans
+if TYPE_CHECKING:
+    import regex
 
-_WORD_OR_SPACE = re.compile(r"[^\W_]+|\s+")
+_ASCII_PIECE = re.compile(r"[A-Za-z0-9]+|\s+|.", re.DOTALL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,18 +32,18 @@ class Token:
     ws: bool  # followed by one space that belongs to it (spaCy's ``whitespace_``)
 
 
+@cache
+def _piece() -> regex.Pattern[str]:
+    """Runs of grapheme clusters that begin with a letter or digit, runs that begin with white
+    space, and any other cluster alone: pieces never end inside a cluster."""
+    import regex
+
+    return regex.compile(r"(?:(?=[\p{L}\p{N}])\X)+|(?:(?=\s)\X)+|\X", regex.DOTALL)
+
+
 def _pieces(text: str) -> list[tuple[int, int]]:
-    """Words, whitespace runs and single grapheme clusters, in order, covering ``text``."""
-    pieces: list[tuple[int, int]] = []
-    at = 0
-    for match in _WORD_OR_SPACE.finditer(text):
-        if match.start() > at:  # punctuation and symbols between: one cluster each
-            pieces.extend(grapheme_spans(text, at, match.start()))
-        pieces.append(match.span())
-        at = match.end()
-    if at < len(text):
-        pieces.extend(grapheme_spans(text, at, len(text)))
-    return pieces
+    pattern = _ASCII_PIECE if text.isascii() else _piece()
+    return [m.span() for m in pattern.finditer(text)]
 
 
 def tokenize(text: str, spans: Iterable[tuple[int, int]] = ()) -> list[Token]:
@@ -48,12 +52,13 @@ def tokenize(text: str, spans: Iterable[tuple[int, int]] = ()) -> list[Token]:
     for start, end in spans:
         starts.add(start)
         ends.add(end)
-    cuts = starts | ends
+    cuts = sorted(starts | ends)
     tokens: list[Token] = []
     for start, end in _pieces(text):
-        if text[start] == " " and tokens and start not in starts and start + 1 not in ends:
+        if (text[start] == " " and tokens and start not in starts and start + 1 not in ends
+                and (start + 1 == end or text[start + 1].isspace())):  # (not " " + a combining mark)
             tokens[-1] = Token(tokens[-1].start, tokens[-1].end, True)  # the space is its ws
             start += 1
-        bounds = [start, *sorted(c for c in cuts if start < c < end), end]
+        bounds = [start, *cuts[bisect_right(cuts, start) : bisect_left(cuts, end)], end]
         tokens.extend(Token(a, b, False) for a, b in zip(bounds, bounds[1:]) if a < b)
     return tokens
