@@ -232,3 +232,66 @@ def test_search_finds_annotations_with_typos_and_prints_json(penmark: Penmark, s
 
     passages = [json.loads(line) for line in penmark("search", "--passages", "--json", "Stockholm").stdout.splitlines()]
     assert passages and all("Stockholm" in p["snippet"] for p in passages)
+
+
+def _annotated(penmark: Penmark, seeds_dir: Path) -> str:
+    """Seeds imported and two annotations made through the store; the first article's id."""
+    penmark("import", str(seeds_dir))
+    from annotations.store import Store
+
+    store = Store.open(penmark.db, annotator="alice")
+    try:
+        article = store.articles()[0].id
+        text = store.article(article).text
+        start = text.index("North Korea")
+        store.create(article, start, start + len("North Korea"), "claim", "=1+1")
+        store.create(article, start, start + len("North"), "opinion")
+    finally:
+        store.close()
+    return article
+
+
+def test_export_to_stdout_file_and_refusing_to_overwrite(penmark: Penmark, seeds_dir: Path, tmp_path: Path) -> None:
+    _annotated(penmark, seeds_dir)
+    done = penmark("export", "--format", "doccano")
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    assert len(lines) == 5 and sum(len(line["label"]) for line in lines) == 2
+    assert done.stderr.strip() == "penmark: exported 2 annotations of 5 articles as doccano to standard output"
+
+    target = tmp_path / "out.csv"
+    penmark("export", "--format", "csv", "-o", str(target), "--tag", "claim")
+    assert target.read_text(encoding="utf-8").count("\n") == 2 and "'=1+1" in target.read_text(encoding="utf-8")
+    before = target.read_bytes()
+    again = penmark("export", "--format", "csv", "-o", str(target), check=2)
+    assert again.stderr.strip() == f"penmark: {target}: already exists (use --force to replace it)"
+    assert target.read_bytes() == before
+    penmark("export", "--format", "csv", "-o", str(target), "--force")
+    assert target.read_text(encoding="utf-8").count("\n") == 3
+
+    conll = penmark("export", "--format", "conll", "--annotator", "alice", check=1)
+    assert "left out annotation" in conll.stderr and "overlaps" in conll.stderr
+    bad = penmark("export", "--format", "jsonl", "-o", str(tmp_path / "no" / "x.jsonl"), check=2)
+    assert bad.stderr.count("\n") == 1 and "does not exist" in bad.stderr
+
+
+def test_import_a_dataset_with_its_annotations(penmark: Penmark, seeds_dir: Path, tmp_path: Path) -> None:
+    article = _annotated(penmark, seeds_dir)
+    target = tmp_path / "all.jsonl"
+    penmark("export", "--format", "jsonl", "-o", str(target), "--article", article)
+    other = tmp_path / "other.db"
+    done = penmark("import", "--format", "jsonl", str(target), db=other)
+    assert done.stdout.strip() == f"{target}: imported 2 annotations on 1 new articles"
+    rows = [json.loads(line) for line in penmark("list", "--json", db=other).stdout.splitlines()]
+    assert [row["annotations"] for row in rows] == [{"claim": 1, "opinion": 1}]
+
+    doccano = tmp_path / "d.jsonl"
+    doccano.write_text(json.dumps({"text": "Alice met Bob.", "label": [[0, 5, "PER"]]}) + "\n", encoding="utf-8")
+    done = penmark("import", "--format", "doccano", str(doccano), "--annotator", "bob", db=other)
+    assert "added tags the file uses: PER" in done.stdout
+    found = json.loads(penmark("search", "alice", "--json", db=other).stdout.splitlines()[0])
+    assert (found["tag"], found["annotator"]) == ("PER", "bob")
+
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text('{"text": "abc", "label": [[0, 9, "claim"]]}\n', encoding="utf-8")
+    failed = penmark("import", "--format", "doccano", str(broken), db=other, check=1)
+    assert failed.stderr.strip() == f"penmark: {broken}: line 1 label 1: span 0-9 is outside the article (0-3)"
