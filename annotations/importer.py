@@ -118,9 +118,16 @@ def _records(path: Path, text: str) -> list[NewArticle]:
     return [_record(where, item, f"{path}#{where.split()[-1]}") for where, item in located]
 
 
+# Keys of the labeled dataset formats: such a file imported as plain records would lose them.
+_DATASET_KEYS = {"annotations": "jsonl", "label": "doccano", "entities": "doccano", "spans": "spacy"}
+
+
 def _record(where: str, item: Any, source: str) -> NewArticle:
     if not isinstance(item, dict):
         raise TextError(f"{where} is not an object")
+    for key, format in _DATASET_KEYS.items():
+        if item.get(key):
+            raise TextError(f"{where} holds annotations ({key!r}); import it with --format {format}")
     text, title, ident, meta = (item.get(k) for k in ("text", "title", "id", "meta"))
     if not isinstance(text, str) or not text.strip():
         raise TextError(f"{where} has no \"text\"")

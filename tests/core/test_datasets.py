@@ -368,3 +368,14 @@ def test_labelstudio_export_is_one_json_list(filled: Store, tmp_path: Path) -> N
     assert json.loads(io.BytesIO().getvalue() or b"[]") == []
     export(empty, "labelstudio", tmp_path / "empty.json")
     assert json.loads((tmp_path / "empty.json").read_text("utf-8")) == []
+
+
+def test_a_dataset_imported_as_plain_records_is_refused_not_stripped(filled: Store, tmp_path: Path) -> None:
+    from annotations.importer import import_paths
+
+    target, _report = exported(filled, "jsonl", tmp_path)
+    copy = Store.memory()
+    report = import_paths(copy, [target])
+    assert [str(r) for r in report.refused] == [
+        f"{target}: line 1 holds annotations ('annotations'); import it with --format jsonl"]
+    assert copy.articles() == []
