@@ -40,6 +40,8 @@ class Refusal:
 class ImportReport:
     added: list[ArticleSummary] = field(default_factory=list)
     already_present: list[ArticleSummary] = field(default_factory=list)
+    # New versions of articles already here (same id or source), with their annotations per anchor.
+    updated: list[tuple[ArticleSummary, dict[str, int]]] = field(default_factory=list)
     refused: list[Refusal] = field(default_factory=list)
 
     @property
@@ -187,7 +189,10 @@ def _write(store: Store, pending: list[tuple[Path, list[NewArticle]]], report: I
                 _write(store, [one], report)
         return
     for result in results:
-        (report.added if result.created else report.already_present).append(result.article)
+        if result.reanchored is not None:
+            report.updated.append((result.article, result.reanchored))
+        else:
+            (report.added if result.created else report.already_present).append(result.article)
 
 
 def sample_corpus() -> Path:

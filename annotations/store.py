@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import schema
 from .errors import PenmarkError
-from .model import ANNOTATION_COLUMNS, STATUSES, Annotation, Article, ArticleSummary, new_id, now
+from .model import ANCHORS, ANNOTATION_COLUMNS, STATUSES, Annotation, Article, ArticleSummary, new_id, now
 from .tags import DEFAULT_TAGS, Tag, TagSetError, validate
 from .text import canonicalize, context, sha256, splits_grapheme
 
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from sqlite_utils import Database
 
 StoreError = schema.StoreError
+REANCHOR_ACTOR = "(re-anchoring)"  # who the event log says moved annotations to a new text version
 
 _ANNOTATION_SELECT = "SELECT " + ", ".join(f'"{c}"' for c in ANNOTATION_COLUMNS) + " FROM annotations"
 _ARTICLE_SELECT = "SELECT id, title, source, text, sha256, meta, status, imported FROM articles"
@@ -66,7 +67,9 @@ class NewArticle:
 @dataclass(frozen=True, slots=True)
 class Added:
     article: ArticleSummary
-    created: bool  # False: the same text was already there
+    created: bool  # False: the same text was already there, or it replaced an earlier version
+    # When it replaced an earlier version (same id or source): its annotations per anchor.
+    reanchored: dict[str, int] | None = None
 
 
 class Store:
@@ -185,23 +188,32 @@ class Store:
     # --- articles ---------------------------------------------------------------------------
 
     def add_articles(self, items: Iterable[NewArticle]) -> list[Added]:
-        """Import articles in one transaction. Text already present is not duplicated."""
+        """Import articles in one transaction. Text already present is not duplicated; a new
+        version of an article (the same id or source, another text) replaces it, and its
+        annotations are carried over (see reanchor.py)."""
         stamp = now()
         with self.transaction() as conn:
-            written = [self.insert_article(conn, item, stamp) for item in items]
-            return [Added(self._summary(conn, article_id), created) for article_id, created in written]
+            written = [self.insert_article(conn, item, stamp, replace_changed=True) for item in items]
+            return [Added(self._summary(conn, article_id), created, moved) for article_id, created, moved in written]
 
-    @staticmethod
-    def insert_article(conn: sqlite3.Connection, item: NewArticle, stamp: str, *,
-                       free_id: bool = False) -> tuple[str, bool]:
-        """Write one article inside the caller's transaction: (its id, whether it is new). The
-        same text already stored is not duplicated. An id already holding another text is an
-        error, or with ``free_id`` gives way to one made from the text's checksum."""
+    def insert_article(self, conn: sqlite3.Connection, item: NewArticle, stamp: str, *, free_id: bool = False,
+                       replace_changed: bool = False) -> tuple[str, bool, dict[str, int] | None]:
+        """Write one article inside the caller's transaction: (its id, whether it is new, and
+        with ``replace_changed`` the re-anchoring counts when it replaced an earlier version).
+        The same text already stored is not duplicated. An id already holding another text is
+        an error, or with ``free_id`` gives way to one made from the text's checksum."""
         text = canonicalize(item.text)
         digest = sha256(text)
         existing = conn.execute("SELECT id FROM articles WHERE sha256 = ?", (digest,)).fetchone()
         if existing:
-            return existing[0], False
+            return existing[0], False, None
+        if replace_changed:
+            earlier = conn.execute(
+                "SELECT id FROM articles WHERE id = ?" if item.id else "SELECT id FROM articles WHERE source = ?",
+                (item.id or item.source,),
+            ).fetchone()
+            if earlier:
+                return earlier[0], False, self._replace_text(conn, earlier[0], text, item.title)
         article_id = item.id or digest[:12]
         if conn.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone():
             if not free_id:
@@ -213,7 +225,33 @@ class Store:
             (article_id, item.title, item.source, text, digest,
              json.dumps(item.meta or {}, ensure_ascii=False), item.status, item.imported or stamp, len(text)),
         )
-        return article_id, True
+        return article_id, True, None
+
+    def _replace_text(self, conn: sqlite3.Connection, article_id: str, text: str, title: str) -> dict[str, int]:
+        """Put a new version of an article's text in place and carry its live annotations over:
+        each moved or re-anchored one is a logged change (by ``REANCHOR_ACTOR``, so no annotator's
+        undo reverts it). Returns how many ended exact, fuzzy and orphaned."""
+        from .reanchor import reanchor  # rapidfuzz's alignment: only when a text changes
+
+        old = self._text(conn, article_id)
+        notes = [Annotation(*row) for row in conn.execute(
+            _ANNOTATION_SELECT + " WHERE article_id = ? AND deleted IS NULL", (article_id,))]
+        conn.execute("UPDATE articles SET text = ?, sha256 = ?, length = ?, title = ? WHERE id = ?",
+                     (text, sha256(text), len(text), title, article_id))
+        counts = dict.fromkeys(ANCHORS, 0)
+        for note, placed in reanchor(notes, old, text):
+            counts[placed.anchor] += 1
+            if placed.anchor == "orphan":
+                moved = replace(note, start=placed.start, end=placed.end, anchor="orphan")
+            else:
+                prefix, quote, suffix = context(text, placed.start, placed.end)
+                moved = replace(note, start=placed.start, end=placed.end, quote=quote, prefix=prefix,
+                                suffix=suffix, anchor=placed.anchor)
+            if moved != note:
+                moved = replace(moved, version=note.version + 1, updated=now())
+                self._write(conn, moved)
+                self._log(conn, "reanchor", note.id, note, moved, "do", actor=REANCHOR_ACTOR)
+        return counts
 
     def add_article(self, text: str, title: str, **fields: Any) -> Added:
         return self.add_articles([NewArticle(text, title, **fields)])[0]
@@ -380,9 +418,9 @@ class Store:
 
     # --- the event log, undo and redo ------------------------------------------------------
 
-    def _depth(self, conn: sqlite3.Connection) -> int:
+    def _depth(self, conn: sqlite3.Connection, actor: str | None = None) -> int:
         row = conn.execute(
-            "SELECT depth FROM events WHERE annotator = ? ORDER BY seq DESC LIMIT 1", (self.annotator,)
+            "SELECT depth FROM events WHERE annotator = ? ORDER BY seq DESC LIMIT 1", (actor or self.annotator,)
         ).fetchone()
         return row[0] if row else 0
 
@@ -395,12 +433,15 @@ class Store:
         after: Annotation | None,
         kind: str,
         target: int | None = None,
+        *,
+        actor: str | None = None,
     ) -> None:
-        depth = self._depth(conn) + (-1 if kind == "undo" else 1)
+        actor = actor or self.annotator
+        depth = self._depth(conn, actor) + (-1 if kind == "undo" else 1)
         conn.execute(
             """INSERT INTO events(id, at, annotator, action, annotation_id, before, after, kind, target, depth)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            (new_id(), now(), self.annotator, action, annotation_id,
+            (new_id(), now(), actor, action, annotation_id,
              _snapshot(before), _snapshot(after), kind, target, depth),
         )
 

@@ -79,8 +79,14 @@ def cmd_import(args: argparse.Namespace) -> int:
     out(
         f"imported {len(report.added)} article{'s' * (len(report.added) != 1)}"
         + (f", {len(report.already_present)} already present" if report.already_present else "")
+        + (f", {len(report.updated)} updated to a new version" if report.updated else "")
         + (f", {len(report.refused)} refused" if report.refused else "")
     )
+    for article, counts in report.updated:
+        review = counts["fuzzy"] + counts["orphan"]
+        out(visible(f"updated {article.id} ({article.title}): annotations {counts['exact']} exact, "
+                    f"{counts['fuzzy']} fuzzy, {counts['orphan']} orphaned"
+                    + (f"; review {review} in the reader (R)" if review else ""), one_line=True))
     return 0 if report.ok else 1
 
 

@@ -58,7 +58,7 @@ def import_dataset(store: Store, format: str, path: str | Path, *, annotator: st
         raise DatasetError(f"{path}: no such file or folder")
     try:
         with store.transaction() as conn:
-            loader = _Loader(conn, annotator or store.annotator)
+            loader = _Loader(store, conn, annotator or store.annotator)
             stored = conn.execute("SELECT count(*) FROM annotations").fetchone()[0]
             size = sum(p.stat().st_size for p in path.rglob("*")) if path.is_dir() else path.stat().st_size
             if stored * _BULK_BYTES_PER_ANNOTATION < size:
@@ -85,7 +85,8 @@ def _uuid(value: str | None) -> str | None:
 
 
 class _Loader:
-    def __init__(self, conn: sqlite3.Connection, annotator: str) -> None:
+    def __init__(self, store: Store, conn: sqlite3.Connection, annotator: str) -> None:
+        self.store = store
         self.conn = conn
         self.annotator = annotator
         self.report = LoadReport()
@@ -137,7 +138,7 @@ class _Loader:
         title = canonicalize(item.title).strip() if item.title and item.title.strip() else derive_title(text)
         article = NewArticle(text, title, source=item.source, id=item.id, meta=item.meta,
                              status=item.status or "new", imported=item.imported)
-        article_id, created = Store.insert_article(self.conn, article, self.stamp, free_id=True)
+        article_id, created, _moved = self.store.insert_article(self.conn, article, self.stamp, free_id=True)
         if created:
             self.report.articles_added += 1
         else:

@@ -199,14 +199,13 @@ def test_duplicates_are_reported_as_already_present(store: Store, tmp_path: Path
     assert titles(store) == ["Same Article Title"]
 
 
-def test_conflicting_record_id_refuses_only_that_file(store: Store, tmp_path: Path) -> None:
+def test_a_record_with_a_known_id_and_new_text_is_a_new_version(store: Store, tmp_path: Path) -> None:
     write(tmp_path / "a.jsonl", json.dumps({"text": "Original text.", "id": "doc"}))
     write(tmp_path / "b.jsonl", json.dumps({"text": "Different text.", "id": "doc"}))
     write(tmp_path / "c.txt", "Third Article Title\nbody")
     report = import_paths(store, [tmp_path])
-    assert list(refused(report)) == ["b.jsonl"]
-    assert "already holds a different text" in refused(report)["b.jsonl"]
-    assert store.article("doc").text == "Original text."
+    assert report.ok and [a.id for a, _counts in report.updated] == ["doc"]
+    assert store.article("doc").text == "Different text."
     assert len(store.articles()) == 2
 
 

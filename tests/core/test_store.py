@@ -421,13 +421,6 @@ def test_same_text_is_not_imported_twice(store: Store) -> None:
     assert [a.title for a in store.articles()] == ["One"]
 
 
-def test_article_id_clash_with_different_text_is_refused(store: Store) -> None:
-    store.add_articles([NewArticle("first text", "A", id="doc-1")])
-    with pytest.raises(StoreError, match="doc-1"):
-        store.add_articles([NewArticle("second text", "B", id="doc-1"), NewArticle("third", "C")])
-    assert [a.title for a in store.articles()] == ["A"]  # the whole batch rolled back
-
-
 def test_article_round_trip_and_counts(store: Store) -> None:
     added = store.add_articles([NewArticle("Line\r\none", "T", source="s.txt", id="x1", meta={"n": 1})])
     article = store.article("x1")

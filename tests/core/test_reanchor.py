@@ -1,0 +1,166 @@
+"""Re-anchoring: a new version of an annotated article keeps every annotation, exact, fuzzy or
+orphaned, never silently moved wrong."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from annotations.datasets.export import export
+from annotations.importer import import_paths
+from annotations.model import Annotation
+from annotations.reanchor import reanchor
+from annotations.store import REANCHOR_ACTOR, NewArticle, StaleEditError, Store
+from annotations.text import context
+
+OLD = (
+    "Officials met in Geneva on Monday.\n"
+    "The talks collapsed after the delegation walked out of the hall.\n"
+    "Sanctions will stay in place until verification resumes, the envoy said.\n"
+    "Analysts expect a new round of missile tests before the winter.\n"
+)
+
+
+def at(text: str, quote: str) -> tuple[int, int]:
+    start = text.index(quote)
+    return start, start + len(quote)
+
+
+def new_version(store: Store, article_id: str, text: str) -> dict[str, int]:
+    (added,) = store.add_articles([NewArticle(text, "New title", id=article_id)])
+    assert added.reanchored is not None and added.article.id == article_id
+    return added.reanchored
+
+
+def by_tag(store: Store, article_id: str) -> dict[str, tuple[str, str]]:
+    text = store.article(article_id).text
+    return {n.tag: (n.anchor, text[n.start : n.end]) for n in store.annotations(article_id)}
+
+
+def test_a_new_version_carries_annotations_exact_fuzzy_and_orphaned(store: Store) -> None:
+    article = store.add_article(OLD, "t", id="geneva").article.id
+    store.create(article, *at(OLD, "the delegation walked out"), "claim")
+    store.create(article, *at(OLD, "Sanctions will stay in place until verification resumes"), "quote")
+    store.create(article, *at(OLD, "a new round of missile tests"), "opinion")
+    new = (
+        "BREAKING: an update at the top.\n"  # everything after moves
+        + OLD.replace("Sanctions will stay in place until verification resumes",
+                      "Sanctions will remain in place until verification resumes")  # edited inside the quote
+        .replace("Analysts expect a new round of missile tests before the winter.\n", "")  # deleted
+    )
+    counts = new_version(store, article, new)
+    assert counts == {"exact": 1, "fuzzy": 1, "orphan": 1}
+    found = by_tag(store, article)
+    assert found["claim"] == ("exact", "the delegation walked out")
+    assert found["quote"] == ("fuzzy", "Sanctions will remain in place until verification resumes")
+    assert found["opinion"][0] == "orphan"
+    assert store.mismatches() == []  # every placed annotation slices to its (new) quote
+    orphan = next(n for n in store.annotations(article) if n.anchor == "orphan")
+    assert orphan.quote == "a new round of missile tests"  # it keeps what it was
+    assert store.article(article).text == new and store.article(article).title == "New title"
+
+
+def test_a_moved_paragraph_is_found_by_its_context(store: Store) -> None:
+    article = store.add_article(OLD, "t", id="geneva").article.id
+    store.create(article, *at(OLD, "Sanctions will stay in place"), "claim")
+    lines = OLD.splitlines(keepends=True)
+    new = lines[2] + lines[0] + lines[1] + lines[3]  # the sanctions paragraph moved to the top
+    new_version(store, article, new)
+    assert by_tag(store, article)["claim"] == ("exact", "Sanctions will stay in place")
+
+
+def test_among_repeated_quotes_context_decides(store: Store) -> None:
+    text = "North Korea fired. Later, North Korea denied it. Finally North Korea said nothing."
+    article = store.add_article(text, "t", id="nk").article.id
+    store.create(article, *at(text, "North Korea denied"), "claim")
+    start = text.index("North Korea", text.index("Later"))
+    store.create(article, start, start + len("North Korea"), "quote")
+    new = "Finally North Korea said nothing. North Korea fired. Later, North Korea denied it."
+    new_version(store, article, new)
+    quote = next(n for n in store.annotations(article) if n.tag == "quote")
+    assert quote.anchor == "exact" and new[quote.start - 7 : quote.end + 7] == "Later, North Korea denied"
+
+
+def test_reimporting_an_edited_file_updates_it_in_place(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "geneva.txt"
+    path.write_text(OLD, encoding="utf-8")
+    import_paths(store, [path])
+    (article,) = store.articles()
+    store.create(article.id, *at(OLD, "the delegation walked out"), "claim")
+    path.write_text("A new first line.\r\n" + OLD.replace("\n", "\r\n"), encoding="utf-8")
+    report = import_paths(store, [path])
+    assert report.ok and report.added == [] and [(a.id, c["exact"]) for a, c in report.updated] == [(article.id, 1)]
+    assert len(store.articles()) == 1
+    assert by_tag(store, article.id)["claim"] == ("exact", "the delegation walked out")
+
+
+def test_reanchoring_is_logged_and_no_annotators_undo_reverts_it(store: Store) -> None:
+    article = store.add_article(OLD, "t", id="geneva").article.id
+    note = store.create(article, *at(OLD, "the delegation walked out"), "claim")
+    new_version(store, article, "Top.\n" + OLD)
+    actions = [(e["annotator"], e["action"]) for e in store.history(note.id)]
+    assert actions == [("tester", "create"), (REANCHOR_ACTOR, "reanchor")]
+    with pytest.raises(StaleEditError, match="changed since"):  # it would put old offsets on new text
+        store.undo()
+    assert by_tag(store, article)["claim"] == ("exact", "the delegation walked out")
+
+
+def test_orphans_and_fuzzy_are_not_exported_wrong(store: Store, tmp_path: Path) -> None:
+    article = store.add_article(OLD, "t", id="geneva").article.id
+    store.create(article, *at(OLD, "a new round of missile tests"), "opinion")
+    store.create(article, *at(OLD, "the delegation walked out"), "claim")
+    new_version(store, article, OLD.replace("Analysts expect a new round of missile tests before the winter.\n", ""))
+    report = export(store, "jsonl", tmp_path / "out.jsonl")
+    assert report.annotations == 1 and len(report.left_out) == 1 and "orphan" in report.left_out[0]
+
+
+# --- properties: words numbered so that no passage repeats by chance ------------------------
+
+words = st.integers(0, 10_000).map(lambda n: f"w{n}")
+documents = st.lists(words, min_size=12, max_size=60, unique=True)
+
+
+@st.composite
+def edited_outside(draw: st.DrawFn) -> tuple[list[str], tuple[int, int], list[str]]:
+    """Words, a span of them, and the words after edits only outside the span."""
+    doc = draw(documents)
+    first = draw(st.integers(1, len(doc) - 3))
+    last = draw(st.integers(first + 1, min(len(doc) - 1, first + 5)))
+    before, span, after = doc[:first], doc[first:last], doc[last:]
+    fresh = [f"x{i}" for i in range(draw(st.integers(0, 4)))]
+    before = draw(st.sampled_from([before, before[1:], fresh + before, before[:-1] + fresh]))
+    after = draw(st.sampled_from([after, after[1:], after + fresh, fresh + after]))
+    return doc, (first, last), before + span + after
+
+
+def _annotated(words_: list[str], first: int, last: int) -> Annotation:
+    """An annotation of words ``first`` to ``last`` of the text the words make."""
+    text = " ".join(words_)
+    start = len(" ".join(words_[:first])) + 1
+    end = start + len(" ".join(words_[first:last]))
+    prefix, quote, suffix = context(text, start, end)
+    return Annotation("id", "a", start, end, "claim", quote, prefix, suffix, "", "me", "t", "t")
+
+
+@given(edited_outside())
+def test_edits_outside_a_span_always_keep_it_exact(case: tuple[list[str], tuple[int, int], list[str]]) -> None:
+    old_words, (first, last), new_words = case
+    before = _annotated(old_words, first, last)
+    new = " ".join(new_words)
+    (note, placed), = reanchor([before], " ".join(old_words), new)
+    assert placed.anchor == "exact" and new[placed.start : placed.end] == before.quote
+
+
+@given(documents, st.data())
+def test_an_edited_passage_is_never_reported_exact(doc: list[str], data: st.DataObject) -> None:
+    first = data.draw(st.integers(1, len(doc) - 3))
+    last = data.draw(st.integers(first + 1, min(len(doc) - 1, first + 5)))
+    before = _annotated(doc, first, last)
+    edited = list(doc)
+    victim = data.draw(st.integers(first, last - 1))
+    edited[victim] = data.draw(st.sampled_from(["CHANGED", edited[victim] + "s", edited[victim][:-1] or "z"]))
+    (note, placed), = reanchor([before], " ".join(doc), " ".join(edited))
+    assert placed.anchor != "exact"
