@@ -385,6 +385,17 @@ class Store:
 
         return self._change("resize", annotation_id, change, expected_version)
 
+    def accept(self, annotation_id: str, *, expected_version: int | None = None) -> Annotation:
+        """Confirm a fuzzy re-anchoring: the annotation is exact where it now stands."""
+        def change(conn: sqlite3.Connection, old: Annotation) -> Annotation:
+            if old.anchor == "orphan":
+                raise SpanError("an orphaned annotation has no place to accept: move it to one")
+            if not old.intact(self._text(conn, old.article_id)):
+                raise SpanError(f"annotation {annotation_id} no longer matches its text")
+            return replace(old, anchor="exact")
+
+        return self._change("accept", annotation_id, change, expected_version)
+
     def delete(self, annotation_id: str, *, expected_version: int | None = None) -> Annotation:
         return self._change("delete", annotation_id, lambda _c, old: replace(old, deleted=now()), expected_version)
 

@@ -13,7 +13,7 @@ from annotations.datasets.export import export
 from annotations.importer import import_paths
 from annotations.model import Annotation
 from annotations.reanchor import reanchor
-from annotations.store import REANCHOR_ACTOR, NewArticle, StaleEditError, Store
+from annotations.store import REANCHOR_ACTOR, NewArticle, SpanError, StaleEditError, Store
 from annotations.text import context
 
 OLD = (
@@ -164,3 +164,18 @@ def test_an_edited_passage_is_never_reported_exact(doc: list[str], data: st.Data
     edited[victim] = data.draw(st.sampled_from(["CHANGED", edited[victim] + "s", edited[victim][:-1] or "z"]))
     (note, placed), = reanchor([before], " ".join(doc), " ".join(edited))
     assert placed.anchor != "exact"
+
+
+def test_accepting_a_fuzzy_match_makes_it_exact_and_an_orphan_must_move(store: Store) -> None:
+    article = store.add_article(OLD, "t", id="geneva").article.id
+    fuzzy = store.create(article, *at(OLD, "Sanctions will stay in place until verification resumes"), "quote")
+    orphan = store.create(article, *at(OLD, "a new round of missile tests"), "opinion")
+    new = OLD.replace("will stay", "will remain").replace("Analysts expect a new round of missile tests before the winter.\n", "")
+    new_version(store, article, new)
+    accepted = store.accept(fuzzy.id)
+    assert accepted.anchor == "exact" and accepted.quote == "Sanctions will remain in place until verification resumes"
+    with pytest.raises(SpanError, match="move it"):
+        store.accept(orphan.id)
+    moved = store.resize(orphan.id, *at(new, "Officials met in Geneva"))
+    assert (moved.anchor, moved.quote) == ("exact", "Officials met in Geneva")
+    assert store.undo().anchor == "orphan"  # the annotator's own moves undo like any change
