@@ -154,12 +154,7 @@ def place(note: Annotation, new: str, stretches: list[Stretch], starts: list[int
             return _moved_quote(note, new, moved, wanted=0) or Placement(moved, moved + len(note.quote), "exact")
         return Placement(moved, moved + len(note.quote), "exact")
     expected = _mapped(stretches, starts, note.start)
-    found = _fuzzy(note, new, expected) or _moved_quote(note, new, expected)
-    if found is not None:
-        return found
-    # An orphan keeps offsets that are valid in the new text, though they mean nothing now.
-    start = min(note.start, max(0, len(new) - 1))
-    return Placement(start, max(start + 1, min(note.end, len(new))), "orphan", 0.0)
+    return _fuzzy(note, new, expected) or _moved_quote(note, new, expected) or _orphan(note, new)
 
 
 def _context(note: Annotation, new: str, at: int) -> int:
@@ -218,6 +213,19 @@ def _fuzzy(note: Annotation, new: str, expected: int) -> Placement | None:
     if span is None:
         return None
     return Placement(span.start, span.end, "fuzzy", round(aligned.score, 1))
+
+
+def relocate(note: Annotation, text: str) -> Placement:
+    """Where ``note`` belongs in ``text`` when there is no earlier text to diff against: its
+    quote as it stands (by context, then nearness), a fuzzy place near its old offsets, or nowhere."""
+    found = _moved_quote(note, text, note.start) or _fuzzy(note, text, note.start)
+    return found or _orphan(note, text)
+
+
+def _orphan(note: Annotation, text: str) -> Placement:
+    """An orphan keeps offsets that are valid in the new text, though they mean nothing now."""
+    start = min(note.start, max(0, len(text) - 1))
+    return Placement(start, max(start + 1, min(note.end, len(text))), "orphan", 0.0)
 
 
 def reanchor(notes: list[Annotation], old: str, new: str) -> list[tuple[Annotation, Placement]]:

@@ -32,6 +32,8 @@ from .text import canonicalize, context, sha256, splits_grapheme
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
+    from .reanchor import Placement
+
 StoreError = schema.StoreError
 REANCHOR_ACTOR = "(re-anchoring)"  # who the event log says moved annotations to a new text version
 
@@ -241,12 +243,7 @@ class Store:
         counts = dict.fromkeys(ANCHORS, 0)
         for note, placed in reanchor(notes, old, text):
             counts[placed.anchor] += 1
-            if placed.anchor == "orphan":
-                moved = replace(note, start=placed.start, end=placed.end, anchor="orphan")
-            else:
-                prefix, quote, suffix = context(text, placed.start, placed.end)
-                moved = replace(note, start=placed.start, end=placed.end, quote=quote, prefix=prefix,
-                                suffix=suffix, anchor=placed.anchor)
+            moved = _placed(note, text, placed)
             if moved != note:
                 moved = replace(moved, version=note.version + 1, updated=now())
                 self._write(conn, moved)
@@ -512,6 +509,13 @@ class Store:
             new = replace(current, deleted=now())
         else:
             new = Annotation(**json.loads(state))
+            text = self._text(conn, new.article_id)
+            if new.deleted is None and new.anchor != "orphan" and not new.intact(text):
+                # Restoring a state from before the text changed (undoing a delete across a
+                # re-import): its old offsets mean nothing now, so it is placed afresh.
+                from .reanchor import relocate
+
+                new = _placed(new, text, relocate(new, text))
         new = replace(new, version=current.version + 1, updated=now())
         self._write(conn, new)
         self._log(conn, action, annotation_id, current, new, kind, target)
@@ -578,6 +582,16 @@ def _same_content(a: Annotation, b: Annotation) -> bool:
     return (a.deleted is None) == (b.deleted is None) and all(
         getattr(a, c) == getattr(b, c) for c in ANNOTATION_COLUMNS if c not in _BOOKKEEPING
     )
+
+
+def _placed(note: Annotation, text: str, placed: Placement) -> Annotation:
+    """``note`` where re-anchoring put it: the quote and context as they stand there (an orphan
+    keeps its old quote)."""
+    if placed.anchor == "orphan":
+        return replace(note, start=placed.start, end=placed.end, anchor="orphan")
+    prefix, quote, suffix = context(text, placed.start, placed.end)
+    return replace(note, start=placed.start, end=placed.end, quote=quote, prefix=prefix, suffix=suffix,
+                   anchor=placed.anchor)
 
 
 def _row(note: Annotation) -> tuple[Any, ...]:

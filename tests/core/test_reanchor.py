@@ -179,3 +179,15 @@ def test_accepting_a_fuzzy_match_makes_it_exact_and_an_orphan_must_move(store: S
     moved = store.resize(orphan.id, *at(new, "Officials met in Geneva"))
     assert (moved.anchor, moved.quote) == ("exact", "Officials met in Geneva")
     assert store.undo().anchor == "orphan"  # the annotator's own moves undo like any change
+
+
+def test_undoing_a_delete_across_a_new_version_places_it_in_the_new_text(store: Store) -> None:
+    article = store.add_article(OLD, "t", id="geneva").article.id
+    note = store.create(article, *at(OLD, "the delegation walked out"), "claim")
+    store.delete(note.id)
+    new = "A new first paragraph pushes everything down.\n" + OLD
+    new_version(store, article, new)
+    restored = store.undo()  # the delete; its old offsets would slice the wrong text now
+    assert restored.deleted is None and restored.anchor == "exact"
+    assert new[restored.start : restored.end] == "the delegation walked out"
+    assert store.mismatches() == []
