@@ -230,19 +230,20 @@ class Store:
         return article_id, True, None
 
     def _replace_text(self, conn: sqlite3.Connection, article_id: str, text: str, title: str) -> dict[str, int]:
-        """Put a new version of an article's text in place and carry its live annotations over:
-        each moved or re-anchored one is a logged change (by ``REANCHOR_ACTOR``, so no annotator's
-        undo reverts it). Returns how many ended exact, fuzzy and orphaned."""
+        """Put a new version of an article's text in place and carry its annotations over (the
+        deleted too, so an undo puts them back in the right place): each moved one is a logged
+        change by ``REANCHOR_ACTOR``, which no annotator's undo reverts. Returns how many live
+        annotations ended exact, fuzzy and orphaned."""
         from .reanchor import reanchor  # rapidfuzz's alignment: only when a text changes
 
         old = self._text(conn, article_id)
-        notes = [Annotation(*row) for row in conn.execute(
-            _ANNOTATION_SELECT + " WHERE article_id = ? AND deleted IS NULL", (article_id,))]
+        notes = [Annotation(*row) for row in conn.execute(_ANNOTATION_SELECT + " WHERE article_id = ?", (article_id,))]
         conn.execute("UPDATE articles SET text = ?, sha256 = ?, length = ?, title = ? WHERE id = ?",
                      (text, sha256(text), len(text), title, article_id))
         counts = dict.fromkeys(ANCHORS, 0)
         for note, placed in reanchor(notes, old, text):
-            counts[placed.anchor] += 1
+            if note.deleted is None:
+                counts[placed.anchor] += 1
             moved = _placed(note, text, placed)
             if moved != note:
                 moved = replace(moved, version=note.version + 1, updated=now())
@@ -508,18 +509,24 @@ class Store:
         if state is None:  # before a create: the annotation did not exist, so it is deleted
             new = replace(current, deleted=now())
         else:
-            new = Annotation(**json.loads(state))
-            text = self._text(conn, new.article_id)
-            if new.deleted is None and new.anchor != "orphan" and not new.intact(text):
-                # Restoring a state from before the text changed (undoing a delete across a
-                # re-import): its old offsets mean nothing now, so it is placed afresh.
-                from .reanchor import relocate
-
-                new = _placed(new, text, relocate(new, text))
+            new = self._restored(conn, Annotation(**json.loads(state)), current)
         new = replace(new, version=current.version + 1, updated=now())
         self._write(conn, new)
         self._log(conn, action, annotation_id, current, new, kind, target)
         return new
+
+    def _restored(self, conn: sqlite3.Connection, state: Annotation, current: Annotation) -> Annotation:
+        """``state`` as undo or redo puts it back: where the same passage stands now (the text
+        may have a new version since), or placed afresh if the passage differs and its old
+        offsets no longer fit."""
+        if state.quote == current.quote and current.anchor != "orphan":
+            return replace(state, **{name: getattr(current, name) for name in _POSITION})
+        text = self._text(conn, state.article_id)
+        if state.deleted is None and state.anchor != "orphan" and not state.intact(text):
+            from .reanchor import relocate
+
+            return _placed(state, text, relocate(state, text))
+        return state
 
     def history(self, annotation_id: str) -> list[dict[str, Any]]:
         """Every event of one annotation, oldest first."""
@@ -575,12 +582,16 @@ def check_span(text: str, start: int, end: int) -> None:
 
 
 _BOOKKEEPING = {"version", "updated", "deleted"}
+# Where an annotation stands rather than what it says: re-anchoring moves these (and only these)
+# when a new version of the text comes in, which must not make an undo refuse.
+_POSITION = {"start", "end", "prefix", "suffix", "anchor"}
 
 
 def _same_content(a: Annotation, b: Annotation) -> bool:
-    """Equal but for bookkeeping: versions and times move on with every undo and redo."""
+    """Equal but for bookkeeping (versions and times move on with every undo and redo) and
+    for where it stands in the text (see ``_POSITION``)."""
     return (a.deleted is None) == (b.deleted is None) and all(
-        getattr(a, c) == getattr(b, c) for c in ANNOTATION_COLUMNS if c not in _BOOKKEEPING
+        getattr(a, c) == getattr(b, c) for c in ANNOTATION_COLUMNS if c not in _BOOKKEEPING | _POSITION
     )
 
 

@@ -97,15 +97,28 @@ def test_reimporting_an_edited_file_updates_it_in_place(store: Store, tmp_path: 
     assert by_tag(store, article.id)["claim"] == ("exact", "the delegation walked out")
 
 
-def test_reanchoring_is_logged_and_no_annotators_undo_reverts_it(store: Store) -> None:
+def test_reanchoring_is_logged_and_undo_redo_keep_the_new_place(store: Store) -> None:
     article = store.add_article(OLD, "t", id="geneva").article.id
     note = store.create(article, *at(OLD, "the delegation walked out"), "claim")
-    new_version(store, article, "Top.\n" + OLD)
+    retagged = store.retag(note.id, "opinion")
+    new = "Top.\n" + OLD
+    new_version(store, article, new)
     actions = [(e["annotator"], e["action"]) for e in store.history(note.id)]
-    assert actions == [("tester", "create"), (REANCHOR_ACTOR, "reanchor")]
-    with pytest.raises(StaleEditError, match="changed since"):  # it would put old offsets on new text
+    assert actions == [("tester", "create"), ("tester", "retag"), (REANCHOR_ACTOR, "reanchor")]
+    undone = store.undo()  # the annotator's retag, not the re-anchoring
+    assert (undone.tag, undone.start, undone.anchor) == ("claim", retagged.start + 5, "exact")
+    assert store.undo().deleted is not None  # the create
+    redone = store.redo()
+    assert new[redone.start : redone.end] == "the delegation walked out" and redone.tag == "claim"
+    assert store.mismatches() == []
+
+
+def test_an_edit_from_another_window_still_blocks_undo(store: Store) -> None:
+    article = store.add_article(OLD, "t", id="geneva").article.id
+    note = store.create(article, *at(OLD, "the delegation walked out"), "claim")
+    Store(store.conn, annotator="bob").set_note(note.id, "bob was here")
+    with pytest.raises(StaleEditError, match="changed since"):
         store.undo()
-    assert by_tag(store, article)["claim"] == ("exact", "the delegation walked out")
 
 
 def test_orphans_and_fuzzy_are_not_exported_wrong(store: Store, tmp_path: Path) -> None:
