@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import reader_bench, search_bench, store_bench
+from . import dataset_bench, reader_bench, search_bench, store_bench
 from .harness import HEADER, Result
 
 
@@ -26,6 +26,8 @@ def main() -> int:
         "open": reader_bench.open_long,
         "keys": reader_bench.keys,
         "search": lambda: search_bench.run((100_000,) if args.quick else (1_000_000, 100_000)),
+        "export": lambda: dataset_bench.export_rows(big),
+        "import-dataset": lambda: dataset_bench.import_rows(big),
     }
     print(HEADER)
     results: list[Result] = []
