@@ -19,6 +19,7 @@ from .incoming import DatasetError
 from .records import Filters, Record, count, records, snapshot
 
 Progress = Callable[[int, int], None]  # (articles done, articles in all)
+ALL = Filters()
 
 FORMATS: dict[str, str] = {
     "jsonl": "penmark's own JSON Lines, lossless",
@@ -82,7 +83,7 @@ def export(
     format: str,
     target: str | Path | None,
     *,
-    filters: Filters = Filters(),
+    filters: Filters = ALL,
     force: bool = False,
     progress: Progress | None = None,
 ) -> ExportReport:

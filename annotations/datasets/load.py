@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .. import schema
 from ..errors import PenmarkError
-from ..model import ANNOTATION_COLUMNS, ANCHORS, STATUSES, now
+from ..model import ANCHORS, ANNOTATION_COLUMNS, STATUSES, new_id, now
 from ..store import NewArticle, Store, check_span
 from ..tags import DEFAULT_TAGS, Tag, validate
 from ..text import canonicalize, context, derive_title, sha256
@@ -159,7 +159,7 @@ class _Loader:
         if span.anchor is not None and span.anchor not in ANCHORS[:2]:
             raise DatasetError(f"{span.where}: anchor must be \"exact\" or \"fuzzy\"")
         return (
-            _uuid(span.id) or _new_id(), article_id, start, end, self._tag(span.tag, span.where), quote, prefix,
+            _uuid(span.id) or new_id(), article_id, start, end, self._tag(span.tag, span.where), quote, prefix,
             suffix, span.note, span.annotator or self.annotator, span.created or self.stamp,
             span.updated or span.created or self.stamp, span.version or 1, None, span.anchor or "exact",
         )
@@ -186,12 +186,6 @@ class _Loader:
 
 def _fold_tag(name: str) -> str:
     return name.casefold().replace("_", " ").strip()
-
-
-def _new_id() -> str:
-    from ..model import new_id
-
-    return new_id()
 
 
 def _carry(raw: str) -> Callable[[int], int]:

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 
 import orjson
 
-from ..model import ANNOTATION_COLUMNS, Annotation, Article
 from .. import schema
+from ..model import ANNOTATION_COLUMNS, Annotation, Article
 
 if TYPE_CHECKING:
     from ..store import Store
