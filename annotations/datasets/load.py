@@ -12,6 +12,7 @@ the indexes once at the end: five times cheaper than a trigger per row.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
@@ -74,10 +75,15 @@ def import_dataset(store: Store, format: str, path: str | Path, *, annotator: st
         raise DatasetError(f"{path}: cannot be read ({err.strerror or err})") from None
 
 
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
 def _uuid(value: str | None) -> str | None:
     """Keep a file's annotation id only if it is a UUID: tools' short region ids are not unique."""
     if value is None:
         return None
+    if _CANONICAL_UUID.fullmatch(value):  # penmark's own form: no need to parse it
+        return value
     try:
         return str(uuid.UUID(value))
     except ValueError:
@@ -100,22 +106,30 @@ class _Loader:
             self.article(article)
 
     def article(self, item: IncomingArticle) -> None:
+        """One article and its spans. A span the file gives a UUID is already here if that id is;
+        one without is already here if a live annotation has its span, tag and annotator (so
+        two annotations alike but for their ids both survive a lossless round trip)."""
         article_id, text, carry = self._article(item)
-        seen: set[tuple[int, int, str, str]] = set()
+        alike: set[tuple[int, int, str, str]] = set()
         if self.had_annotations:
-            seen.update(self.conn.execute(
+            alike.update(self.conn.execute(
                 'SELECT start, "end", tag, annotator FROM annotations WHERE article_id = ? AND deleted IS NULL',
                 (article_id,),
             ))
         rows = []
         for span in item.spans:
-            row = self._row(span, article_id, text, carry)
+            given = _uuid(span.id)
+            row = self._row(span, given or new_id(), article_id, text, carry)
             key = (row[2], row[3], row[4], row[9])
-            if key in seen or (self.had_annotations and row[0] and self.conn.execute(
-                    "SELECT 1 FROM annotations WHERE id = ?", (row[0],)).fetchone()):
+            if given is not None:
+                present = self.had_annotations and self.conn.execute(
+                    "SELECT 1 FROM annotations WHERE id = ?", (given,)).fetchone() is not None
+            else:
+                present = key in alike
+            if present:
                 self.report.annotations_present += 1
                 continue
-            seen.add(key)
+            alike.add(key)
             rows.append(row)
         self.conn.executemany(_INSERT, rows)
         self.report.annotations_added += len(rows)
@@ -146,7 +160,7 @@ class _Loader:
             text = self.conn.execute("SELECT text FROM articles WHERE id = ?", (article_id,)).fetchone()[0]
         return article_id, text, _carry(item.text) if text != item.text else int
 
-    def _row(self, span: IncomingSpan, article_id: str, text: str, carry: Callable[[int], int]) -> tuple:
+    def _row(self, span: IncomingSpan, note_id: str, article_id: str, text: str, carry: Callable[[int], int]) -> tuple:
         start, end = carry(span.start), carry(span.end)
         try:
             check_span(text, start, end)
@@ -159,7 +173,7 @@ class _Loader:
         if span.anchor is not None and span.anchor not in ANCHORS[:2]:
             raise DatasetError(f"{span.where}: anchor must be \"exact\" or \"fuzzy\"")
         return (
-            _uuid(span.id) or new_id(), article_id, start, end, self._tag(span.tag, span.where), quote, prefix,
+            note_id, article_id, start, end, self._tag(span.tag, span.where), quote, prefix,
             suffix, span.note, span.annotator or self.annotator, span.created or self.stamp,
             span.updated or span.created or self.stamp, span.version or 1, None, span.anchor or "exact",
         )

@@ -379,3 +379,15 @@ def test_a_dataset_imported_as_plain_records_is_refused_not_stripped(filled: Sto
     assert [str(r) for r in report.refused] == [
         f"{target}: line 1 holds annotations ('annotations'); import it with --format jsonl"]
     assert copy.articles() == []
+
+
+def test_two_annotations_alike_but_for_their_ids_both_round_trip(store: Store, tmp_path: Path) -> None:
+    article = store.add_article(OTHER, "t").article.id
+    store.create(article, *at(OTHER, "Sanctions"), "claim")
+    store.create(article, *at(OTHER, "Sanctions"), "claim")  # the same span twice, on purpose
+    target = tmp_path / "twins.jsonl"
+    export(store, "jsonl", target)
+    copy = Store.memory()
+    assert import_dataset(copy, "jsonl", target).annotations_added == 2
+    assert import_dataset(copy, "jsonl", target).annotations_present == 2  # by id: still no duplicates
+    assert copy.annotations() == store.annotations()
