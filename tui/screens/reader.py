@@ -73,6 +73,7 @@ class ReaderScreen(Screen[None]):
         Binding("escape", "escape", "Clear", tooltip="Clear the selection, leave visual or resize mode", show=False, id="clear"),
         Binding("m", "similar", "Similar", tooltip="List quotes like the annotation under the cursor in other articles", show=False, id="similar"),
         Binding("ctrl+f", "find", "Find", tooltip="Find text in this article: enter for the next match, escape to stop", show=False, id="find"),
+        Binding("e", "export", "Export", tooltip="Export annotations to a dataset file: format, filters, path (this article or all)", id="export"),
         Binding("q", "back", "Library", tooltip="Back to the library", id="back"),
     ]
     DEFAULT_CSS = """
@@ -180,6 +181,12 @@ class ReaderScreen(Screen[None]):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+    def action_export(self) -> None:
+        from .export import ExportScreen
+
+        articles = list({p.article.id: p.article for p in self.panes if p.article is not None}.values())
+        self.app.push_screen(ExportScreen([a.id for a in articles], [a.title for a in articles]))
 
     # --- the side list ----------------------------------------------------------------------
 
