@@ -228,6 +228,16 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    from annotations.backup import backup
+
+    source = Path(args.db or os.environ.get(DB_ENV) or default_db())
+    report = backup(source, args.path, force=args.force)
+    out(visible(f"backed up {report.source} to {report.target}: {report.annotations:,} annotations of "
+                f"{report.articles:,} articles, schema {report.schema_version}, {report.bytes:,} bytes", one_line=True))
+    return 0
+
+
 def cmd_app(args: argparse.Namespace) -> int:
     from annotations.importer import import_paths, sample_corpus
 
@@ -370,6 +380,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub = commands.add_parser("check", help="verify that every annotation still slices its text to its quote")
     sub.set_defaults(func=cmd_check)
+
+    sub = commands.add_parser("backup", help="a consistent, verified copy of the database (safe while the app writes)")
+    sub.add_argument("path", metavar="PATH", help="the copy to write")
+    sub.add_argument("--force", action="store_true", help="replace an existing file")
+    sub.set_defaults(func=cmd_backup)
     return parser
 
 
