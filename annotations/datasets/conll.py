@@ -8,17 +8,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import BinaryIO
 
-from ..model import Annotation
 from ..segment import paragraph_bounds, sentences
-from .records import Record
+from .records import Record, Row
 from .tokens import tokenize
 
-Dropped = Callable[[Annotation, Annotation], None]  # (dropped, the one kept over it)
+Dropped = Callable[[Row, Row], None]  # (dropped, the one kept over it)
 
 
-def kept_spans(notes: list[Annotation], dropped: Dropped) -> list[Annotation]:
+def kept_spans(notes: list[Row], dropped: Dropped) -> list[Row]:
     """The annotations IOB can hold: longest first, each kept unless it overlaps one kept."""
-    kept: list[Annotation] = []
+    kept: list[Row] = []
     for note in sorted(notes, key=lambda n: (n.start - n.end, n.start)):
         clash = next((k for k in kept if k.start < note.end and note.start < k.end), None)
         if clash is None:
@@ -45,7 +44,7 @@ def lines(record: Record, dropped: Dropped) -> Iterable[str]:
     breaks = sentence_starts(text)
     yield "-DOCSTART-\tO\n\n"
     span_index = break_index = 0
-    open_span: Annotation | None = None
+    open_span: Row | None = None
     wrote = False
     for token in tokenize(text, ((n.start, n.end) for n in spans)):
         if text[token.start].isspace():

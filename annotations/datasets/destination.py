@@ -40,15 +40,16 @@ def output_file(target: str | Path | None, *, force: bool = False) -> Iterator[B
     if path.is_dir():
         raise DestinationError(f"{path}: is a folder; give a file name")
     _check(path, force)
-    handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".part", delete=False)
+    # mkstemp and a plain file object: NamedTemporaryFile's wrapper costs a Python call per write.
+    descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     try:
-        with handle:
+        with os.fdopen(descriptor, "wb") as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(handle.name, path)
+        os.replace(name, path)
     except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
+        Path(name).unlink(missing_ok=True)
         raise
     _sync_folder(path.parent)
 

@@ -11,12 +11,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..model import Annotation
 from ..store import Store
 from . import brat, conll, csv_rows, doccano, jsonl, labelstudio, prodigy, w3c
 from .destination import DestinationError, output_file, output_folder
 from .incoming import DatasetError
-from .records import Filters, Record, count, records, snapshot
+from .records import Filters, Record, Row, count, records, snapshot
 
 Progress = Callable[[int, int], None]  # (articles done, articles in all)
 ALL = Filters()
@@ -46,7 +45,7 @@ class ExportReport:
         return not self.left_out
 
 
-def _short(note: Annotation) -> str:
+def _short(note: Row) -> str:
     return f"annotation {note.id} ({note.tag} {note.start}-{note.end} in article {note.article_id})"
 
 

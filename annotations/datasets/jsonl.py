@@ -12,9 +12,6 @@ import orjson
 from .incoming import DatasetError, IncomingArticle, IncomingSpan, json_lines, need, optional
 from .records import Record
 
-ANNOTATION_FIELDS = ("id", "start", "end", "tag", "quote", "prefix", "suffix", "note", "annotator",
-                     "created", "updated", "version", "anchor")
-
 
 def write(records: Iterable[Record], out: BinaryIO) -> None:
     for record in records:
@@ -29,7 +26,10 @@ def write(records: Iterable[Record], out: BinaryIO) -> None:
             "imported": article.imported,
             "text": article.text,
             "annotations": [
-                {name: getattr(note, name) for name in ANNOTATION_FIELDS} for note in record.annotations
+                {"id": n.id, "start": n.start, "end": n.end, "tag": n.tag, "quote": n.quote, "prefix": n.prefix,
+                 "suffix": n.suffix, "note": n.note, "annotator": n.annotator, "created": n.created,
+                 "updated": n.updated, "version": n.version, "anchor": n.anchor}
+                for n in record.annotations
             ],
         }
         out.write(orjson.dumps(line))
