@@ -391,3 +391,20 @@ def test_two_annotations_alike_but_for_their_ids_both_round_trip(store: Store, t
     assert import_dataset(copy, "jsonl", target).annotations_added == 2
     assert import_dataset(copy, "jsonl", target).annotations_present == 2  # by id: still no duplicates
     assert copy.annotations() == store.annotations()
+
+
+def test_csv_cells_with_commas_quotes_and_newlines_read_back_exactly(store: Store, tmp_path: Path) -> None:
+    text = 'He said "no, never",\nthen left. =1+2 stays text.'
+    article = store.add_article(text, 'A "quoted", title').article.id
+    store.create(article, *at(text, 'He said "no, never",\nthen left.'), "claim", 'a "note", with\r\nlines')
+    store.create(article, *at(text, "=1+2"), "quote", "-minus")
+    target, _report = exported(store, "csv", tmp_path)
+    with target.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0] == ["article_id", "article_title", "id", "start", "end", "tag", "quote", "note", "annotator",
+                       "created", "updated"]
+    by_tag = {row[5]: row for row in rows[1:]}
+    assert by_tag["claim"][1] == 'A "quoted", title'
+    assert by_tag["claim"][6:8] == ['He said "no, never",\nthen left.', 'a "note", with\r\nlines']
+    assert by_tag["quote"][6:8] == ["'=1+2", "'-minus"]
+    assert [int(by_tag["claim"][3]), int(by_tag["claim"][4])] == list(at(text, 'He said "no, never",\nthen left.'))
