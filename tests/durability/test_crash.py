@@ -57,7 +57,12 @@ def test_killed_writer_keeps_every_acknowledged_save(corpus_db: Path, tmp_path: 
         app = ["--app"] if trial % 3 == 2 else []
         proc = spawn("ops", str(corpus_db), str(SEED + trial), f"annotator-{trial % 2}", *app, out=out, err=err)
         wait_for_line(proc, out, err, "ready")
-        time.sleep(rng.uniform(0, 0.05))
+        # A random moment: after a random number of saves (so every trial writes, however slow
+        # the disk), then a random fraction of a save's time further.
+        saves = rng.randrange(12)
+        while out.read_bytes().count(b'{"ack"') < saves and proc.poll() is None:
+            time.sleep(0.0005)
+        time.sleep(rng.uniform(0, 0.004))
         assert kill(proc, err), "the writer stopped on its own"
 
         acks, pending = parse_log(out.read_text(encoding="utf-8"))
