@@ -210,3 +210,24 @@ def test_a_backup_restores(corpus_db: Path, tmp_path: Path) -> None:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     finally:
         conn.close()
+
+
+def test_a_copy_that_fails_its_integrity_check_is_not_put_in_place(corpus_db: Path, tmp_path: Path) -> None:
+    """A damaged database (here an index that no longer matches its table) is copied page for
+    page, the check finds the damage, and nothing lands at the target."""
+    store = Store.open(corpus_db)
+    store.create("prose", 0, 12, "claim")
+    store.close()
+    conn = sqlite3.connect(corpus_db, isolation_level=None)
+    try:
+        conn.execute("PRAGMA writable_schema = ON")
+        conn.execute("UPDATE sqlite_master SET sql = 'CREATE INDEX annotations_by_article ON annotations(tag, start)' "
+                     "WHERE name = 'annotations_by_article'")
+    finally:
+        conn.close()
+    target = tmp_path / "copy.db"
+    with pytest.raises(BackupError) as refused:
+        backup(corpus_db, target)
+    assert str(refused.value).startswith(f"{target}: the copy of {corpus_db} failed its integrity check (row ")
+    assert not target.exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
