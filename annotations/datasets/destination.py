@@ -15,6 +15,15 @@ from typing import BinaryIO
 from ..errors import PenmarkError
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _umask()
+
+
 class DestinationError(PenmarkError):
     """An export target that cannot be written."""
 
@@ -42,6 +51,7 @@ def output_file(target: str | Path | None, *, force: bool = False) -> Iterator[B
     _check(path, force)
     # mkstemp and a plain file object: NamedTemporaryFile's wrapper costs a Python call per write.
     descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    os.fchmod(descriptor, 0o666 & ~_UMASK)  # mkstemp makes it private; an export is an ordinary file
     try:
         with os.fdopen(descriptor, "wb") as handle:
             yield handle

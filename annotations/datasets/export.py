@@ -75,6 +75,11 @@ def check_filters(store: Store, filters: Filters) -> None:
         raise DatasetError(f"unknown tag {unknown[0]!r} (the tag set has: {', '.join(sorted(known))})")
     for article_id in filters.articles:
         store.article(article_id)  # NotFoundError names it
+    if filters.annotators:  # none of them has annotated anything: most likely a typo
+        present = set(store.stats()["annotations_by_annotator"])
+        if not present & set(filters.annotators):
+            names = " or ".join(repr(name) for name in filters.annotators)
+            raise DatasetError(f"no annotations by {names} (annotators here: {', '.join(sorted(present)) or 'none'})")
 
 
 def export(
@@ -114,8 +119,11 @@ def _write(format: str, stream: Iterator[Record], target: str | Path | None, for
         return
     with output_file(target, force=force) as out:
         if format == "conll":
-            conll.write(stream, out, lambda note, kept: report.left_out.append(
-                f"{_short(note)}: overlaps {_short(kept)}, which CoNLL IOB2 keeps instead"))
+            def dropped(note: Row, kept: Row) -> None:
+                report.annotations -= 1
+                report.left_out.append(f"{_short(note)}: overlaps {_short(kept)}, which CoNLL IOB2 keeps instead")
+
+            conll.write(stream, out, dropped)
         else:
             writers = {"jsonl": jsonl.write, "doccano": doccano.write, "spacy": prodigy.write,
                        "labelstudio": labelstudio.write, "w3c": w3c.write, "csv": csv_rows.write}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import sqlite3
 import zipfile
 from pathlib import Path
@@ -171,6 +172,7 @@ def test_csv_escapes_formulas_and_reads_back(filled: Store, tmp_path: Path) -> N
 def test_conll_is_iob2_and_reports_the_overlap_it_drops(filled: Store, tmp_path: Path) -> None:
     target, report = exported(filled, "conll", tmp_path)
     assert len(report.left_out) == 1 and "opinion" in report.left_out[0] and "overlaps" in report.left_out[0]
+    assert report.annotations == 3  # written, not selected
     lines = target.read_text("utf-8").split("\n")
     pairs = [line.split("\t") for line in lines if line and not line.startswith("-DOCSTART-")]
     kim = pairs.index(["Kim", "B-claim"])
@@ -199,8 +201,10 @@ def test_filters_select_tags_annotators_and_articles(filled: Store, tmp_path: Pa
     first = next(a.id for a in filled.articles() if a.title.startswith("Talks"))
     assert export(filled, "csv", tmp_path / "a.csv", filters=Filters(tags=("claim",))).annotations == 2
     assert export(filled, "csv", tmp_path / "b.csv", filters=Filters(articles=(first,))).annotations == 3
-    report = export(filled, "jsonl", tmp_path / "c.jsonl", filters=Filters(annotators=("nobody",)))
-    assert (report.articles, report.annotations) == (0, 0)
+    report = export(filled, "jsonl", tmp_path / "c.jsonl", filters=Filters(annotators=("tester",)))
+    assert (report.articles, report.annotations) == (2, 4)
+    with pytest.raises(DatasetError, match="no annotations by 'nobody' \\(annotators here: tester\\)"):
+        export(filled, "jsonl", tmp_path / "e.jsonl", filters=Filters(annotators=("nobody",)))
     with pytest.raises(DatasetError, match="unknown tag 'nope'"):
         export(filled, "csv", tmp_path / "d.csv", filters=Filters(tags=("nope",)))
 
@@ -213,6 +217,9 @@ def test_an_existing_target_is_kept_unless_forced(filled: Store, tmp_path: Path)
     assert target.read_text(encoding="utf-8") == "precious"
     export(filled, "jsonl", target, force=True)
     assert len(target.read_text(encoding="utf-8").splitlines()) == 2
+    umask = os.umask(0)
+    os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~umask  # an ordinary file, not a private temporary
     with pytest.raises(DestinationError, match="does not exist"):
         export(filled, "jsonl", tmp_path / "missing" / "out.jsonl")
 

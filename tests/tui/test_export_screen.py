@@ -212,7 +212,7 @@ async def test_two_panes_export_both_open_articles(
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_dialog(pilot, app)
         only = screen.query_one("#export-only", Checkbox)
-        assert rendered(only) == "only the 2 open articles"
+        assert rendered(only) == "only these 2 articles"
         only.focus()
         await pilot.press("space")
         await pilot.click("#export-go")
@@ -360,3 +360,26 @@ async def test_hostile_title_tag_and_path_are_shown_literally(
     [note] = list(app._notifications)
     assert not note.markup
     assert note.message == f"exported 1 annotation of 1 article as jsonl to {target}"
+
+
+async def test_ctrl_e_in_the_library_exports_the_marked_articles(
+    seeded: tuple[Store, list[str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, ids = seeded
+    annotate(store, ids)
+    monkeypatch.chdir(tmp_path)
+    app = PenmarkApp(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("space")  # marks the first article (letters would filter the titles)
+        await pilot.press("ctrl+e")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ExportScreen)
+        only = screen.query_one("#export-only", Checkbox)
+        assert rendered(only).startswith("only this article")
+        only.value = True
+        screen.query_one("#export-go", Button).press()
+        await wait_closed(pilot, app)
+    marked = store.articles()[0].id
+    assert [line["id"] for line in jsonl(tmp_path / "penmark-export.jsonl")] == [marked]

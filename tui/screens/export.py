@@ -137,7 +137,7 @@ class ExportScreen(ModalScreen[ExportReport | None]):
             title = self.article_titles[0] if self.article_titles else self.article_ids[0]
             title = visible(title, one_line=True)
             return Text(f"only this article: “{title[:60]}{'…' * (len(title) > 60)}”")
-        return Text(f"only the {len(self.article_ids)} open articles")
+        return Text(f"only these {len(self.article_ids)} articles")
 
     def on_mount(self) -> None:
         self.query_one("#export-format", Select).focus()

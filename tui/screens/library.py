@@ -28,6 +28,8 @@ class LibraryScreen(Screen[None]):
         Binding("enter", "open", "Read", tooltip="Open the article under the cursor, or the marked ones side by side", id="library-open"),
         Binding("space", "mark", "Mark", tooltip="Mark an article; enter opens two marked articles side by side", id="library-mark"),
         Binding("ctrl+s", "cycle_status", "Status", tooltip="Set the article's status: new, in progress, done", id="library-status"),
+        # ctrl+e, not e: letters typed here filter the titles.
+        Binding("ctrl+e", "export", "Export", tooltip="Export annotations to a dataset file (all, or only the marked articles)", id="library-export"),
         Binding("escape", "clear_filter", "Clear filter", tooltip="Clear the title filter and the marks", id="library-clear"),
         Binding("backspace", "erase", show=False, id="library-erase"),
     ]
@@ -51,6 +53,12 @@ class LibraryScreen(Screen[None]):
     def on_screen_resume(self) -> None:
         """Also sent on first display: counts change while the reader is open, so re-read."""
         self.reload()
+
+    def action_export(self) -> None:
+        from .export import ExportScreen
+
+        titles = {article.id: article.title for article in self.articles}
+        self.app.push_screen(ExportScreen(self.marked, [titles[i] for i in self.marked]))
 
     def reload(self) -> None:
         self.articles = self.app.store.articles()
