@@ -9,6 +9,7 @@ the file as it was. A database from a newer penmark is refused before anything i
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -175,15 +176,34 @@ def _prepare(conn: sqlite3.Connection, name: str, autocheckpoint: bool) -> None:
             f"{SCHEMA_VERSION}); upgrade penmark to open it"
         )
     if version == 0 and conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
-        # Tables but no penmark schema version: another program's database. Leave it alone.
-        raise StoreError(f"{name}: an SQLite database of another program, not penmark's")
-    conn.execute("PRAGMA journal_mode = WAL")
+        # Tables but no schema version: another program's database, or a penmark that is creating
+        # it this instant. Read again once any writer is done (a lock taken, nothing written).
+        conn.execute("BEGIN IMMEDIATE")
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        conn.execute("ROLLBACK")
+        if version == 0:
+            raise StoreError(f"{name}: an SQLite database of another program, not penmark's")
+    _wal(conn)
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA foreign_keys = ON")
     if not autocheckpoint:
         conn.execute("PRAGMA wal_autocheckpoint = 0")
     if version < SCHEMA_VERSION:
         migrate(conn, name)
+
+
+def _wal(conn: sqlite3.Connection) -> None:
+    """Switch to WAL. The switch needs the file to itself and SQLite does not wait for that with
+    the busy timeout, so a second penmark starting on a new file retries for as long."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def migrate(conn: sqlite3.Connection, name: str, migrations: tuple[tuple[str, ...], ...] = MIGRATIONS) -> None:

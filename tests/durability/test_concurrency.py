@@ -129,11 +129,6 @@ def test_cli_reads_and_exports_while_another_process_writes(corpus_db: Path, tmp
     assert set(notes) <= set(rows)
 
 
-@pytest.mark.xfail(strict=True, raises=StoreError, reason=(
-    "schema._prepare reads user_version (0) and then counts sqlite_master in two statements: when "
-    "another process creates and migrates the new file in between, the second open refuses it as "
-    "'an SQLite database of another program' (seen 2 times in 400 concurrent first opens; the "
-    "same runs hit 3 'database is locked' from PRAGMA journal_mode = WAL)"))
 def test_two_processes_creating_one_database_at_once_both_open_it(tmp_path: Path,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """The interleaving that happens when two terminals start penmark on a new database together,
