@@ -87,7 +87,7 @@ def _hostile_store(db: Path) -> tuple[str, str, str]:
 
 
 def test_bidi_and_c1_controls_show_as_symbols_in_list_and_search(penmark: Any) -> None:
-    _text, title, _note = _hostile_store(penmark.db)
+    _hostile_store(penmark.db)
     title_shown = "Title ⇆gnp.exe⇆ \ufffd0;pwned\ufffd [sic]"
     assert BIDI_SYMBOL == "⇆" and C1_SYMBOL == "\ufffd"
 
@@ -127,4 +127,4 @@ def test_json_output_escapes_c1_and_bidi_and_stays_lossless(penmark: Any) -> Non
     assert json.loads(runs["passages"].splitlines()[0])["title"] == title
     assert json.loads(runs["stats"])["annotations_by_annotator"] == {"ann\u202eotator": 1}
     # And nothing a terminal would act on or reorder.
-    assert {name: raw_controls(out) for name, out in runs.items()} == dict.fromkeys(runs, [])
+    assert {name: raw_controls(out) for name, out in runs.items()} == {name: [] for name in runs}

@@ -23,8 +23,8 @@ pty = pytest.importorskip("pty", reason="needs a POSIX pseudo-terminal")
 termios = pytest.importorskip("termios", reason="needs a POSIX pseudo-terminal")
 fcntl = pytest.importorskip("fcntl", reason="needs a POSIX pseudo-terminal")
 
-from annotations.store import Store  # noqa: E402
-from annotations.tags import DEFAULT_TAGS, Tag  # noqa: E402
+from annotations.store import Store
+from annotations.tags import DEFAULT_TAGS, Tag
 
 REPO = Path(__file__).resolve().parents[2]
 ROWS, COLUMNS = 40, 120
@@ -36,7 +36,7 @@ REPORT_TITLE = "\x1b[21t"  # CSI 21 t: the terminal types its title back (an old
 CLEAR = "\x1b[2J"
 C1_CSI = "\x9b31m"  # an 8-bit CSI: red text
 C1_OSC = "\x9d0;c1pwned\x9c"  # an 8-bit OSC ended by the 8-bit ST: sets the title
-HOSTILE = " ".join([SET_TITLE, SET_TITLE_ST, CLIPBOARD, REPORT_TITLE, CLEAR, C1_CSI, C1_OSC])
+HOSTILE = f"{SET_TITLE} {SET_TITLE_ST} {CLIPBOARD} {REPORT_TITLE} {CLEAR} {C1_CSI} {C1_OSC}"
 # Tag names must be printable (ESC is refused when the tag set is saved), but C1 controls pass.
 TAG = "odd\x9b7m\x9d0;tagpwned\x9c"
 
@@ -135,7 +135,7 @@ def test_escape_sequences_never_reach_a_real_terminal(hostile_db: Path, tmp_path
 
     written = terminal.output.decode("utf-8")  # Textual writes valid UTF-8: no stray byte
     # No hostile OSC: no title set to the payloads, no clipboard write.
-    osc_bodies = re.findall(r"\x1b\](.*?)(?:\x07|\x1b\\)", written, flags=re.S)
+    osc_bodies = re.findall(r"\x1b\](.*?)(?:\x07|\x1b\\)", written, flags=re.DOTALL)
     assert not [body for body in osc_bodies if "pwned" in body or body.startswith("52;")], osc_bodies
     for sequence in (SET_TITLE, SET_TITLE_ST, CLIPBOARD, "\x1b]52;", REPORT_TITLE, CLEAR):
         assert sequence not in written, repr(sequence)
