@@ -24,6 +24,7 @@ from ..widgets.article_pane import ArticlePane
 from ..widgets.tag_style import tag_chip
 from ..widgets.key_bar import KeyBar
 from .modals import Choice, FuzzyPicker, NoteDialog
+from .review import ReviewScreen, Verdict, needs_review
 
 Mode = Literal["normal", "visual", "resize"]
 
@@ -73,6 +74,7 @@ class ReaderScreen(Screen[None]):
         Binding("escape", "escape", "Clear", tooltip="Clear the selection, leave visual or resize mode", show=False, id="clear"),
         Binding("m", "similar", "Similar", tooltip="List quotes like the annotation under the cursor in other articles", show=False, id="similar"),
         Binding("ctrl+f", "find", "Find", tooltip="Find text in this article: enter for the next match, escape to stop", show=False, id="find"),
+        Binding("R", "review", "Review", tooltip="Settle annotations a new version of the text left fuzzy or orphaned: accept, move or delete", show=False, id="review"),
         Binding("e", "export", "Export", tooltip="Export annotations to a dataset file: format, filters, path (this article or all)", id="export"),
         Binding("q", "back", "Library", tooltip="Back to the library", id="back"),
     ]
@@ -133,6 +135,40 @@ class ReaderScreen(Screen[None]):
         pane.show(store.article(article_id), store.annotations(article_id), store.tags())
         # The header shows titles as they are: control characters must not reach the terminal.
         self.sub_title = "  |  ".join(visible(p.article.title, one_line=True) for p in self.panes if p.article)
+        unsettled = needs_review(store, article_id)
+        if unsettled:
+            self.notify(f"{len(unsettled)} annotation(s) need review after the text changed: R lists them.",
+                        title="Review", severity="warning", markup=False)
+
+    # --- the re-anchoring queue ---------------------------------------------------------------
+
+    def action_review(self) -> None:
+        pane = self.pane
+        if pane.article is None:
+            return
+        unsettled = needs_review(self.app.store, pane.article.id)
+        if not unsettled:
+            self.notify("Nothing to review: every annotation here is exact.", markup=False)
+            return
+        self.app.push_screen(ReviewScreen(self.app.store, unsettled, pane.tag_styles), self._reviewed)
+
+    def _reviewed(self, verdict: Verdict | None) -> None:
+        if verdict is None:
+            return
+        action, note = verdict
+        pane = self.pane
+        store = self.app.store
+        if action == "goto":
+            pane.view.select_offsets(note.start, note.end)
+        elif action == "move":  # the reader's resize mode: the annotator sets the bounds, enter applies
+            self.resizing = note
+            pane.view.select_offsets(note.start, note.end)
+            self._set_mode("resize")
+        else:
+            change, done = (store.accept, "accepted") if action == "accept" else (store.delete, "deleted (u undoes)")
+            if self._commit(pane, lambda: change(note.id, expected_version=note.version), done) is not None:
+                if needs_review(store, note.article_id):
+                    self.action_review()  # on to the next one
 
     def refresh_pane(self, pane: ArticlePane) -> None:
         """Re-read the pane's annotations from the store: the screen shows what is stored."""
