@@ -109,6 +109,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         *_external_fts("articles", ("title", "text")),
         "INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')",
     ),
+    # 4: re-importing a file finds its earlier version by source (see Store.insert_article).
+    ("CREATE INDEX articles_by_source ON articles(source)",),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

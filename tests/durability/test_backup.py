@@ -25,6 +25,7 @@ from durability_kit import (
     wait_for_line,
 )
 
+from annotations import schema
 from annotations.backup import BackupError, backup
 from annotations.store import Store
 
@@ -179,7 +180,7 @@ def test_backup_keeps_the_original_permissions(corpus_db: Path, tmp_path: Path) 
     corpus_db.chmod(0o640)
     report = backup(corpus_db, tmp_path / "copy.db")
     assert (tmp_path / "copy.db").stat().st_mode & 0o777 == 0o640
-    assert (report.articles, report.annotations, report.schema_version) == (3, 0, 3)
+    assert (report.articles, report.annotations, report.schema_version) == (3, 0, schema.SCHEMA_VERSION)
 
 
 def test_backup_module_does_not_load_the_interface() -> None:
