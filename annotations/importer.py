@@ -63,7 +63,9 @@ def collect(paths: Iterable[str | Path]) -> Iterator[Path | Refusal]:
                 for name in sorted(files):
                     suffix = Path(name).suffix.lower()
                     if not name.startswith(".") and suffix in TEXT_SUFFIXES | RECORD_SUFFIXES:
-                        yield Path(root, name)
+                        found = Path(root, name)
+                        # A pipe or a device (or a link to one) would block or never end.
+                        yield found if found.is_file() else Refusal(str(found), "not a regular file")
         elif path.is_file():
             yield path
         elif path.exists():
@@ -79,7 +81,10 @@ def read_articles(path: Path, *, max_bytes: int = MAX_BYTES, replace_invalid: bo
         if size > max_bytes:
             shown = _size(size) if _size(size) != _size(max_bytes) else f"{size:,} bytes"
             raise TextError(f"is {shown}, over the {_size(max_bytes)} limit")
-        data = path.read_bytes()
+        with path.open("rb") as handle:  # never more than the limit, whatever stat said
+            data = handle.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            raise TextError(f"is over the {_size(max_bytes)} limit")
     except OSError as err:
         raise TextError(f"cannot be read ({err.strerror})") from None
     text = decode(data, replace_invalid=replace_invalid)
@@ -97,6 +102,8 @@ def _size(count: int) -> str:
 
 
 def _records(path: Path, text: str) -> list[NewArticle]:
+    if not text.strip():
+        raise TextError("is empty (no records)")
     if path.suffix.lower() == ".json":
         try:
             data = json.loads(text)

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 # Line breaks that str.splitlines() honours besides \n: each becomes one \n.
 _LINE_BREAKS = re.compile("\r\n|[\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+_UTF32_BOMS = (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _UTF8_BOM = "\ufeff"
 _CLUSTER_WINDOW = 256
@@ -55,6 +56,8 @@ class TextError(PenmarkError):
 
 def decode(data: bytes, *, replace_invalid: bool = False) -> str:
     """Decode file bytes as UTF-8, refusing binary data with a reason a user can act on."""
+    if data.startswith(_UTF32_BOMS):  # before UTF-16: FF FE begins both
+        raise TextError("is UTF-32 (it starts with a UTF-32 byte-order mark); save it as UTF-8")
     if data.startswith(_UTF16_BOMS):
         raise TextError("is UTF-16 (it starts with a UTF-16 byte-order mark); save it as UTF-8")
     nul = data.find(b"\x00")

@@ -90,8 +90,6 @@ def test_the_cli_refuses_a_huge_file_in_one_line_at_once(huge: Path, tmp_path: P
 # --- files that are not regular files ------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: collect() yields a FIFO found in a folder and read_articles "
-                   "blocks on it forever (os.walk lists FIFOs among files; only explicit paths are checked)")
 def test_a_fifo_in_a_folder_does_not_hang_the_import(tmp_path: Path) -> None:
     folder = tmp_path / "in"
     folder.mkdir()
@@ -126,8 +124,6 @@ def test_a_fifo_in_a_folder_does_not_hang_the_import(tmp_path: Path) -> None:
     assert all("regular file" in reason for reason in refused(report).values()), report.refused
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a symlink to a device (here /dev/zero) in a folder passes the "
-                   "size check (st_size 0) and is read with read_bytes() until memory runs out")
 def test_a_device_in_a_folder_is_not_read_to_its_end(
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -224,8 +220,6 @@ def test_empty_files_say_they_are_empty(tmp_path: Path, name: str, data: bytes, 
     assert str(info.value) == reason
 
 
-@pytest.mark.xfail(strict=True, reason='BUG: an empty .json file is refused as "is not valid JSON (line 1, '
-                   'column 1: Expecting value)" where an empty .jsonl says "is empty (no records)"')
 def test_an_empty_json_file_says_it_is_empty(tmp_path: Path) -> None:
     path = tmp_path / "empty.json"
     path.write_bytes(b"")
@@ -233,8 +227,6 @@ def test_an_empty_json_file_says_it_is_empty(tmp_path: Path) -> None:
         read_articles(path)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a UTF-32 file (BOM FF FE 00 00) is refused as "
-                   '"is UTF-16 (it starts with a UTF-16 byte-order mark)"')
 def test_a_utf32_file_is_not_called_utf16(tmp_path: Path) -> None:
     path = tmp_path / "wide.txt"
     path.write_bytes("Wide Title\nbody\n".encode("utf-32"))
