@@ -47,3 +47,16 @@ def visible(text: str, *, one_line: bool = False) -> str:
 def bidi_positions(text: str) -> list[int]:
     """Offsets of bidi control characters, which the interface flags to the annotator."""
     return [match.start() for match in _BIDI.finditer(text)]
+
+
+_JSON_UNSAFE = re.compile("[\x7f-\x9f" + "".join(sorted(BIDI_CONTROLS)) + "]")
+
+
+def json_text(value: object, **options: object) -> str:
+    """JSON for a terminal: ``json.dumps`` escapes C0 controls but writes DEL, C1 and bidi
+    controls raw; here they become ``\\uXXXX`` too (they only occur inside strings), which a
+    JSON reader turns back into exactly the stored text."""
+    import json
+
+    dumped = json.dumps(value, ensure_ascii=False, **options)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", dumped)

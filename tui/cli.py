@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import json
 import os
 import sqlite3
 import sys
@@ -13,7 +12,7 @@ from pathlib import Path
 
 from annotations import __version__
 from annotations.errors import PenmarkError
-from annotations.safe import visible
+from annotations.safe import json_text, visible
 
 DB_ENV = "PENMARK_DB"
 ANNOTATOR_ENV = "PENMARK_ANNOTATOR"
@@ -165,9 +164,8 @@ def cmd_list(args: argparse.Namespace) -> int:
         store.close()
     if args.json:
         for article in articles:
-            print(json.dumps({"id": article.id, "title": article.title, "source": article.source,
-                              "length": article.length, "status": article.status,
-                              "annotations": article.counts}, ensure_ascii=False))
+            print(json_text({"id": article.id, "title": article.title, "source": article.source,
+                             "length": article.length, "status": article.status, "annotations": article.counts}))
         return 0
     if not articles:
         out("no articles yet: penmark import PATH")
@@ -188,7 +186,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     finally:
         store.close()
     if args.json:
-        print(json.dumps(stats, ensure_ascii=False, indent=2))
+        print(json_text(stats, indent=2))
         return 0
     for key, value in stats.items():
         if isinstance(value, dict):
@@ -309,7 +307,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         err(hint)
     for row in rows:
         if args.json:
-            print(json.dumps(row, ensure_ascii=False))
+            print(json_text(row))
         elif args.passages:
             out(visible(f"{row['article_id']}  {row['start']:>7}  {row['title']}", one_line=True))
             out(visible(f"    {row['snippet']}", one_line=True))

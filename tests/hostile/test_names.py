@@ -108,9 +108,6 @@ def test_bidi_and_c1_controls_show_as_symbols_in_list_and_search(penmark: Any) -
     assert raw_controls(stats) == [] and "ann⇆otator: 1" in stats
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: list/search/stats --json print C1 controls (U+0080-U+009F) and "
-                   "bidi controls raw (json.dumps(ensure_ascii=False) escapes only C0): \\u009b would be "
-                   "lossless and never reach a terminal as a control")
 def test_json_output_escapes_c1_and_bidi_and_stays_lossless(penmark: Any) -> None:
     text, title, note = _hostile_store(penmark.db)
     runs = {
