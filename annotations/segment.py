@@ -52,10 +52,23 @@ def _sentences_of(paragraph: str) -> tuple[tuple[int, int], ...]:
     return tuple(spans)
 
 
+_WINDOW = 2_000  # pysbd is superlinear: a long paragraph is split only this far around the offset
+
+
 def sentences(text: str, offset: int) -> list[tuple[int, int]]:
-    """All sentences of the paragraph holding ``offset``, as offsets into ``text``."""
+    """The sentences of the paragraph holding ``offset``, as offsets into ``text``. In a paragraph
+    longer than twice ``_WINDOW`` (a one-line 10 MB file is one paragraph), only the whole
+    sentences within ``_WINDOW`` characters of ``offset``."""
     start, end = paragraph_bounds(text, offset)
-    return [(start + s, start + e) for s, e in _sentences_of(text[start:end])]
+    if end - start <= 2 * _WINDOW:
+        return [(start + s, start + e) for s, e in _sentences_of(text[start:end])]
+    low, high = max(start, offset - _WINDOW), min(end, offset + _WINDOW)
+    found = [(low + s, low + e) for s, e in _sentences_of(text[low:high])]
+    if low > start:
+        found = found[1:]  # it may begin before the window
+    if high < end:
+        found = found[:-1]  # it may end after it
+    return found
 
 
 def sentence_at(text: str, offset: int) -> tuple[int, int] | None:

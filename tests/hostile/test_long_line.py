@@ -144,9 +144,6 @@ def test_the_reader_opens_a_10_mb_line_and_the_cursor_moves(long_line: tuple[Pat
         store.close()
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: segment.sentence_at runs pysbd on the whole paragraph; a 10 MB "
-                   "one-line article is one paragraph and pysbd is superlinear (100 KB: ~7 s; 1 MB: minutes), "
-                   "so 's' (select sentence) in the reader never returns")
 def test_the_sentence_under_the_cursor_in_a_10_mb_paragraph(tmp_path: Path) -> None:
     code = (
         "import json, sys\n"
