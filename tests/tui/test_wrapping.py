@@ -55,3 +55,16 @@ def test_rewrapping_follows_a_new_width() -> None:
     assert ours._wrap_offsets == WrappedDocument(Document(text), 20)._wrap_offsets
     ours.wrap(10)
     assert ours._wrap_offsets == WrappedDocument(Document(text), 10)._wrap_offsets
+
+
+def test_a_very_long_line_is_shown_in_rows_that_take_no_character() -> None:
+    from tui.widgets.document_view import _ROW_MAX, LineIndex
+
+    text = "short line\n" + "word " * (_ROW_MAX // 4) + "\nend"
+    index = LineIndex(text)
+    assert len(index.starts) == 4  # the long line became two rows
+    shown = index.display(text)
+    assert shown.replace("\n", "") == text.replace("\n", "") and shown.count("\n") == 3
+    assert index.starts[2] == index.ends[1] and text[index.starts[2] - 1] == " "  # cut after a space
+    for offset in range(len(text) + 1):
+        assert index.offset(index.location(offset)) == offset

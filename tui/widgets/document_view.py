@@ -29,12 +29,45 @@ from .fast_wrap import wrap_offsets
 _NEWLINE = re.compile("\n")
 
 
+_ROW_MAX = 10_000  # characters per displayed row; see LineIndex
+_BREAK_AT = re.compile(r"\s")
+
+
 class LineIndex:
-    """Offset <-> (row, column) in O(log lines); the document's own lookup is O(lines)."""
+    """Offset <-> (row, column) in O(log rows); the document's own lookup is O(lines).
+
+    A row is a line of the text, except that a line longer than ``_ROW_MAX`` is shown as rows of
+    at most that many characters (cut after white space where there is some): Textual's
+    TextArea redraws a whole logical line for every screen row of it, so a 10 MB one-line file
+    would take seconds per key press. Such breaks take no character of the text, so offsets
+    stay exact; ``display()`` is the text as the view shows it, with a newline at each break.
+    """
 
     def __init__(self, text: str) -> None:
-        self.starts = [0, *(match.end() for match in _NEWLINE.finditer(text))]
         self.length = len(text)
+        self.starts: list[int] = [0]
+        self.ends: list[int] = []  # where each row's characters end (before its newline, if any)
+        for match in _NEWLINE.finditer(text):
+            self._break_long(text, match.start())
+            self.ends.append(match.start())
+            self.starts.append(match.end())
+        self._break_long(text, self.length)
+        self.ends.append(self.length)
+
+    def _break_long(self, text: str, line_end: int) -> None:
+        while line_end - self.starts[-1] > _ROW_MAX:
+            start = self.starts[-1]
+            cut = start + _ROW_MAX
+            space = max((m.end() for m in _BREAK_AT.finditer(text, cut - _ROW_MAX // 10, cut)), default=None)
+            cut = space or cut
+            self.ends.append(cut)
+            self.starts.append(cut)
+
+    def display(self, text: str) -> str:
+        """``text`` (or a same-length rendering of it) as rows joined by newlines."""
+        if len(self.starts) == text.count("\n") + 1:
+            return text  # no long lines: the rows are the lines
+        return "\n".join(text[start:end] for start, end in zip(self.starts, self.ends, strict=True))
 
     def location(self, offset: int) -> tuple[int, int]:
         offset = max(0, min(offset, self.length))
@@ -44,7 +77,7 @@ class LineIndex:
     def offset(self, location: tuple[int, int]) -> int:
         row, column = location
         row = max(0, min(row, len(self.starts) - 1))
-        return min(self.starts[row] + column, self.length)
+        return min(self.starts[row] + column, self.ends[row], self.length)
 
 
 class _ReadOnlyDocument(Document):
@@ -139,7 +172,7 @@ class DocumentView(TextArea):
         """Display an article's canonical text, control characters made visible."""
         self.index = LineIndex(text)
         self._highlights_by_line, self._styles_by_line = {}, {}
-        self.load_text(visible(text))
+        self.load_text(self.index.display(visible(text)))
 
     def set_highlights(self, highlights: Iterable[Highlight]) -> None:
         """Replace the painted annotations. Where two or more overlap, the later one's colour
@@ -155,8 +188,7 @@ class DocumentView(TextArea):
         self.refresh()
 
     def _line_styles(self, row: int, items: Sequence[Highlight]) -> list[tuple[int, int, Style]]:
-        line_start = self.index.starts[row]
-        line_end = self.index.starts[row + 1] - 1 if row + 1 < len(self.index.starts) else self.index.length
+        line_start, line_end = self.index.starts[row], self.index.ends[row]
         spans = [
             (max(h.start, line_start) - line_start, min(h.end, line_end) - line_start, h)
             for h in sorted(items, key=lambda h: (h.start, -h.end))
