@@ -21,7 +21,7 @@ from .text import TextError, canonicalize, decode, derive_title
 
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text"})
 RECORD_SUFFIXES = frozenset({".jsonl", ".ndjson", ".json"})
-MAX_BYTES = 64 * 1024 * 1024
+MAX_BYTES = 64_000_000  # "64 MB", as the CLI's --max-mb 64 says
 BATCH_FILES = 500
 
 Progress = Callable[[int, int], None]

@@ -261,7 +261,7 @@ class ExportScreen(ModalScreen[ExportReport | None]):
     def _cancelled(self, target: Path) -> None:
         self._set_running(False)
         self.dismiss(None)
-        self.app.notify(f"Export cancelled; {target} was left as it was.", title="Export", markup=False)
+        self.app.notify(f"Export cancelled; {visible(str(target), one_line=True)} was left as it was.", title="Export", markup=False)
 
     def _finished(self, format: str, target: Path, report: ExportReport) -> None:
         self._set_running(False)
