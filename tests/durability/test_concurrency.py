@@ -25,7 +25,7 @@ from durability_kit import (
 )
 
 from annotations import schema
-from annotations.store import Store, StoreError
+from annotations.store import Store
 
 WRITERS = 4
 CREATES = 40  # each writer's; with its edits about 70 saves each

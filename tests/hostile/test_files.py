@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from annotations.importer import MAX_BYTES, ImportReport, import_paths, read_articles
+from annotations.importer import ImportReport, import_paths, read_articles
 from annotations.store import NewArticle, Store
 from annotations.text import TextError
 

@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
 from textual.widgets import DataTable
 
 from annotations.importer import import_paths
