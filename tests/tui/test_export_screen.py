@@ -64,12 +64,12 @@ async def wait_idle(pilot, screen: ExportScreen) -> None:
 
 
 async def choose_format(pilot, screen: ExportScreen, name: str) -> None:
-    """Open the format list on the focused Select and move to ``name`` with the arrow keys."""
+    """Open the format list on the focused Select (space) and move to ``name`` with the arrows."""
     select = screen.query_one("#export-format", Select)
     assert screen.app.focused is select
     names = list(export_screen.FORMATS)
     steps = names.index(name) - names.index(str(select.value))
-    await pilot.press("enter", *(["down"] * steps if steps > 0 else ["up"] * -steps), "enter")
+    await pilot.press("space", *(["down"] * steps if steps > 0 else ["up"] * -steps), "enter")
     await pilot.pause()
     assert select.value == name
 
@@ -383,3 +383,17 @@ async def test_ctrl_e_in_the_library_exports_the_marked_articles(
         await wait_closed(pilot, app)
     marked = store.articles()[0].id
     assert [line["id"] for line in jsonl(tmp_path / "penmark-export.jsonl")] == [marked]
+
+
+async def test_enter_right_away_exports_with_the_defaults(
+    seeded: tuple[Store, list[str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, ids = seeded
+    annotate(store, ids)
+    monkeypatch.chdir(tmp_path)
+    app = PenmarkApp(store, open_ids=[ids[0]])
+    async with app.run_test(size=SIZE) as pilot:
+        await open_dialog(pilot, app)
+        await pilot.press("enter")  # the format list has the focus: enter still exports
+        await wait_closed(pilot, app)
+    assert len(jsonl(tmp_path / "penmark-export.jsonl")) == 5

@@ -61,6 +61,15 @@ class FieldCheckbox(Checkbox, inherit_bindings=False):
     BINDINGS = [Binding("space", "toggle_button", "Toggle", show=False)]
 
 
+class FormatSelect(Select[str], inherit_bindings=False):
+    """The format list: space or the arrows open it; enter exports, as in every other field."""
+
+    BINDINGS = [
+        Binding("down,space,up", "show_overlay", "Show menu", show=False),
+        Binding("enter", "screen.export", "Export", show=False),
+    ]
+
+
 class ExportScreen(ModalScreen[ExportReport | None]):
     """Choose a format, filters and a path; export writes it in a worker and notifies the counts."""
 
@@ -107,7 +116,7 @@ class ExportScreen(ModalScreen[ExportReport | None]):
             dialog.border_title = "Export annotations"
             with Horizontal(classes="row"):
                 yield Label("format")
-                yield Select(
+                yield FormatSelect(
                     [(Text(f"{name:<12} {description}"), name) for name, description in FORMATS.items()],
                     value=self.format, allow_blank=False, compact=True, id="export-format",
                 )
@@ -130,7 +139,7 @@ class ExportScreen(ModalScreen[ExportReport | None]):
                 yield Button("Export", variant="primary", id="export-go")
                 yield ProgressBar(show_eta=False, id="export-progress", classes="hidden")
             yield Static("", id="export-status", markup=False)
-            yield Static("tab moves between fields · enter exports · escape cancels", classes="hint")
+            yield Static("tab moves between fields · space opens the format list · enter exports · escape cancels", classes="hint")
 
     def _only_label(self) -> Text:
         if len(self.article_ids) == 1:
