@@ -198,6 +198,58 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_agreement(args: argparse.Namespace) -> int:
+    from annotations.agreement import agreement, report_dict
+
+    names = [name.strip() for name in args.annotators.split(",") if name.strip()] if args.annotators else None
+    store = open_store(args)
+    try:
+        report = agreement(store, names, args.tag)
+    finally:
+        store.close()
+    if report.left_out:
+        err(f"left out {report.left_out:,} orphaned or stale annotations (penmark check names them)")
+    if args.json:
+        print(json_text(report_dict(report), indent=2))
+        return 0
+
+    def figure(value: float | None) -> str:
+        return "-" if value is None else f"{value:.2f}".replace("-0.00", "0.00")
+
+    def table(header: list[str], rows: list[list[str]], *, left: int, right: int | None = None) -> None:
+        """Aligned columns: those from ``left`` up to ``right`` (default: the end) to the right."""
+        right = len(header) if right is None else right
+        widths = [max([len(header[i]), *(len(r[i]) for r in rows)]) for i in range(len(header))]
+        for row in [header, *rows]:
+            cells = [cell.rjust(w) if left <= i < right else cell.ljust(w)
+                     for i, (cell, w) in enumerate(zip(row, widths, strict=True))]
+            out(visible("  ".join(cells).rstrip(), one_line=True))
+
+    shared = report.overall.group.articles
+    out(f"{shared:,} article{'s' * (shared != 1)} worked on by at least two of: {', '.join(report.annotators)}")
+    out()
+    header = ["tag", "annotators", "articles", "tokens", "exact F1", "overlap F1", "kappa", "alpha"]
+    rows = []
+    for section in [report.overall, *report.by_tag]:
+        tag = section.tag if section.tag is not None else "all tags"
+        for pair in section.pairs:
+            rows.append([tag, " + ".join(pair.annotators), f"{pair.articles:,}", f"{pair.tokens:,}",
+                         figure(pair.exact.f1), figure(pair.overlap.f1), figure(pair.kappa), figure(pair.alpha)])
+        group = section.group
+        if len(group.annotators) > 2:
+            rows.append([tag, f"all {len(group.annotators)}", f"{group.articles:,}", f"{group.tokens:,}",
+                         figure(group.exact.f1), figure(group.overlap.f1), "-", figure(group.alpha)])
+    table(header, rows, left=2)
+    out()
+    out("articles, worst first:")
+    spans = "spans " + "/".join(report.annotators)
+    rows = [[figure(a.alpha), figure(a.overlap_f1), figure(a.exact_f1),
+             "/".join("-" if n is None else str(n) for n in a.spans.values()), a.id, a.title]
+            for a in report.articles]
+    table(["alpha", "overlap F1", "exact F1", spans, "id", "title"], rows, left=0, right=4)
+    return 0
+
+
 def cmd_tags(args: argparse.Namespace) -> int:
     from annotations.tags import load_toml
 
@@ -347,6 +399,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = commands.add_parser("stats", help="counts of articles, annotations, tags and events")
     sub.add_argument("--json", action="store_true")
     sub.set_defaults(func=cmd_stats)
+
+    sub = commands.add_parser("agreement", help="inter-annotator agreement: span F1, Cohen's kappa, Krippendorff's alpha")
+    sub.add_argument("--annotators", metavar="A,B,...",
+                     help="compare these annotators (default: everyone with annotations)")
+    sub.add_argument("--tag", help="only this tag (its spans against no span)")
+    sub.add_argument("--json", action="store_true", help="one JSON object: per tag, pair, group and article")
+    sub.set_defaults(func=cmd_agreement)
 
     sub = commands.add_parser("tags", help="show the tag set, or replace it from a TOML file")
     sub.add_argument("file", nargs="?", metavar="FILE.toml")
