@@ -48,9 +48,12 @@ def reference_alpha(units: list[tuple[str | None, ...]]) -> float | None:
     data = np.array([[np.nan if label is None else codes.setdefault(label, len(codes)) for label in unit]
                      for unit in units], dtype=float).T  # coders x units
     try:
-        return float(krippendorff.alpha(reliability_data=data, level_of_measurement="nominal"))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # 0/0 where nothing is pairable: nan, with a warning
+            value = float(krippendorff.alpha(reliability_data=data, level_of_measurement="nominal"))
     except ValueError:  # one value in the whole domain: undefined
         return None
+    return None if math.isnan(value) else value
 
 
 def close(mine: float | None, reference: float | None) -> bool:
