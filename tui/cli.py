@@ -288,6 +288,37 @@ def cmd_backup(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_merge(args: argparse.Namespace) -> int:
+    """Each other database in one transaction: a refused one is one line and leaves nothing behind."""
+    from annotations.merge import merge
+
+    def count(n: int, what: str) -> str:
+        return f"{n:,} {what}{'s' * (n != 1)}"
+
+    store = open_store(args)
+    failed = False
+    try:
+        for path in args.paths:
+            try:
+                report = merge(store, path)
+            except PenmarkError as error:
+                err(str(error))
+                failed = True
+                continue
+            out(visible(f"{path}: {count(report.articles_added, 'article')} added, "
+                        f"{count(report.annotations_added, 'annotation')} added, {report.annotations_present:,} "
+                        f"already present, {count(len(report.conflicts), 'conflict')}, "
+                        f"{count(report.events_added, 'event')} added", one_line=True))
+            for conflict in report.conflicts:
+                out(visible(f"{path}: conflict: annotation {conflict.annotation_id} differs here; kept theirs as "
+                            f"{conflict.kept_as}" + (" (deleted there)" if conflict.deleted else ""), one_line=True))
+            if report.tags_added:
+                out(visible(f"{path}: added tags it uses: {', '.join(report.tags_added)}", one_line=True))
+    finally:
+        store.close()
+    return 1 if failed else 0
+
+
 def cmd_app(args: argparse.Namespace) -> int:
     from annotations.importer import import_paths, sample_corpus
 
@@ -442,6 +473,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("path", metavar="PATH", help="the copy to write")
     sub.add_argument("--force", action="store_true", help="replace an existing file")
     sub.set_defaults(func=cmd_backup)
+
+    sub = commands.add_parser("merge", help="bring other annotators' databases into this one (conflicts kept, reported)")
+    sub.add_argument("paths", nargs="+", metavar="OTHER.db", help="databases to merge, each read-only")
+    sub.set_defaults(func=cmd_merge)
     return parser
 
 
