@@ -1,8 +1,10 @@
 """Merge other annotators' penmark databases into this one.
 
 The other file is opened read-only (``mode=ro``: never migrated, never written) and read inside
-one read transaction, so a penmark writing to it meanwhile cannot give a mix of two states. All
-that comes in is written in one transaction here: a failure leaves this database as it was.
+one read transaction, so a penmark writing to it meanwhile cannot give a mix of two states. (A
+read-only connection to a database in WAL mode leaves empty ``-wal`` and ``-shm`` files beside it
+when they were not there; the database file itself is not touched.) All that comes in is written
+in one transaction here: a failure leaves this database as it was.
 
 * **Articles** match by the SHA-256 of their text. A text new here comes in with its id, or, when
   that id holds another text here (two versions of one article), with the first 12 hex digits of
