@@ -129,6 +129,9 @@ def open_other(path: Path) -> sqlite3.Connection:
         raise MergeError(f"{path}: cannot open ({error})") from None
     try:
         _check_schema(conn, path)
+    except sqlite3.OperationalError as error:  # unreadable, locked past the timeout
+        conn.close()
+        raise MergeError(f"{path}: cannot open ({error})") from None
     except sqlite3.DatabaseError as error:
         conn.close()
         raise MergeError(f"{path}: not a penmark database ({error})") from None
