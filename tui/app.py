@@ -26,10 +26,12 @@ class PenmarkApp(App[None]):
         Binding("ctrl+q", "quit", "Quit", tooltip="Quit penmark (everything is already saved)", id="quit", priority=True),
     ]
 
-    def __init__(self, store: Store, *, open_ids: list[str] | None = None) -> None:
+    def __init__(self, store: Store, *, open_ids: list[str] | None = None,
+                 adjudicate: tuple[str, str, str] | None = None) -> None:
         super().__init__()
         self.store = store
         self.open_ids = open_ids or []
+        self.adjudicate = adjudicate  # (article id, annotator A, annotator B) to start on
         self._searcher: Searcher | None = None
 
     def get_default_screen(self) -> Screen:
@@ -38,6 +40,10 @@ class PenmarkApp(App[None]):
     def on_mount(self) -> None:
         if self.open_ids:
             self.open_reader(self.open_ids)
+        if self.adjudicate:
+            from .screens.adjudicate import AdjudicateScreen
+
+            self.push_screen(AdjudicateScreen(*self.adjudicate))
 
     @property
     def searcher(self) -> Searcher:

@@ -331,6 +331,10 @@ def cmd_app(args: argparse.Namespace) -> int:
             report = import_paths(store, [corpus])
             out(f"no articles yet: imported the {len(report.added)} sample articles from {corpus}")
         open_ids = [resolve_article(store, ref) for ref in getattr(args, "articles", [])]
+        adjudicate = None
+        if getattr(args, "adjudicate", None):
+            reference, first, second = args.adjudicate
+            adjudicate = (resolve_article(store, reference), first, second)
         if store.path is not None:
             from annotations.maintenance import Maintenance
 
@@ -338,7 +342,7 @@ def cmd_app(args: argparse.Namespace) -> int:
             store.commit_hooks.append(maintenance.committed)
         from tui.app import PenmarkApp
 
-        PenmarkApp(store, open_ids=open_ids).run()
+        PenmarkApp(store, open_ids=open_ids, adjudicate=adjudicate).run()
     finally:
         if maintenance is not None:
             maintenance.stop()
@@ -444,6 +448,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub = commands.add_parser("read", help="open the reader on one article, or two side by side")
     sub.add_argument("articles", nargs="+", metavar="ARTICLE", help="an id, id prefix or words of the title")
+    sub.set_defaults(func=cmd_app)
+
+    sub = commands.add_parser("adjudicate", help="settle two annotators' disagreements on an article into gold")
+    sub.add_argument("adjudicate", nargs=3, metavar=("ARTICLE", "A", "B"),
+                     help="an id, id prefix or words of the title; then the two annotators")
     sub.set_defaults(func=cmd_app)
 
     sub = commands.add_parser("search", help="find annotations (or passages) by fuzzy keyword")

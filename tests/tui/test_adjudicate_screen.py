@@ -1,0 +1,70 @@
+"""The adjudication view: two annotators side by side, keys settle disagreements into gold."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from annotations.adjudicate import GOLD
+from annotations.datasets.export import export
+from annotations.datasets.records import Filters
+from annotations.store import Store
+from tui.app import PenmarkApp
+from tui.screens.adjudicate import AdjudicateScreen
+
+TEXT = "Officials met in Geneva on Monday. The talks collapsed after an hour. Nobody commented later."
+SIZE = (160, 45)
+
+
+def at(quote: str) -> tuple[int, int]:
+    start = TEXT.index(quote)
+    return start, start + len(quote)
+
+
+def two_annotators(store: Store) -> str:
+    article = store.add_article(TEXT, "Geneva [bold]talks[/]").article.id
+    alice, bob = Store(store.conn, annotator="alice"), Store(store.conn, annotator="[@click=app.quit]bob")
+    alice.create(article, *at("Officials met in Geneva"), "claim")
+    bob.create(article, *at("Officials met in Geneva"), "claim")
+    alice.create(article, *at("The talks collapsed"), "claim")
+    bob.create(article, *at("The talks collapsed"), "opinion")
+    alice.create(article, *at("Nobody commented"), "quote")
+    return article
+
+
+def gold(store: Store, article: str) -> list[tuple[str, str]]:
+    return sorted((n.quote, n.tag) for n in store.annotations(article) if n.annotator == GOLD)
+
+
+async def test_keys_settle_disagreements_into_a_gold_set_that_exports(mem: Store, tmp_path: Path) -> None:
+    article = two_annotators(mem)
+    app = PenmarkApp(mem, adjudicate=(article, "alice", "[@click=app.quit]bob"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, AdjudicateScreen)
+        assert len(screen.comparison.disagreements) == 2
+        # The first disagreement is selected in both panes.
+        assert screen._side("a").view.selected_offsets == at("The talks collapsed")
+        await pilot.press("b")  # bob's opinion
+        await pilot.pause()
+        assert gold(mem, article) == [("The talks collapsed", "opinion")]
+        assert screen.query_one("OptionList").highlighted == 1  # on to the next one
+        await pilot.press("x")  # neither: "Nobody commented" stays out
+        await pilot.press("g")  # and what both made alike
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        assert any("No unsettled disagreement" in str(n.message) for n in app._notifications)
+        assert isinstance(app.screen, AdjudicateScreen)  # the hostile name clicked nothing
+    assert gold(mem, article) == [("Officials met in Geneva", "claim"), ("The talks collapsed", "opinion")]
+    report = export(mem, "jsonl", tmp_path / "gold.jsonl", filters=Filters(annotators=(GOLD,)))
+    assert report.annotations == 2
+
+
+async def test_an_unknown_pair_is_a_message_not_a_crash(mem: Store) -> None:
+    article = two_annotators(mem)
+    app = PenmarkApp(mem, adjudicate=(article, "carol", "dave"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert not isinstance(app.screen, AdjudicateScreen)
+        assert any("neither 'carol' nor 'dave'" in str(n.message) for n in app._notifications)
