@@ -350,6 +350,85 @@ def cmd_app(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    """The app for browsers: textual-serve starts one `penmark` process per browser session."""
+    import shlex
+
+    url = args.public_url or f"http://{_url_host(args.host)}:{args.port}"
+    _check_listen(args.host, args.port)
+    # Opened here once: a database that cannot be opened is one line now, not an error in every
+    # browser tab, and the samples go into an empty one before sessions could race to import them.
+    from annotations.importer import import_paths, sample_corpus
+
+    store = open_store(args)
+    try:
+        if store.path is None:
+            raise PenmarkError("serve needs a database file: every browser session opens it in its own process")
+        db = str(Path(store.path).resolve())
+        annotator = store.annotator
+        if not store.articles():
+            corpus = sample_corpus()
+            report = import_paths(store, [corpus])
+            out(f"no articles yet: imported the {len(report.added)} sample articles from {corpus}")
+    finally:
+        store.close()
+    # textual-serve runs the command through the shell (asyncio.create_subprocess_shell): quote it all.
+    command = " ".join(shlex.quote(part) for part in
+                       [sys.executable, "-m", "tui", "--db", db, "--annotator", annotator])
+    if not _is_loopback(args.host):
+        err(f"warning: listening on {args.host}: anyone who can reach this machine can use the app "
+            "(there is no authentication)")
+    out(visible(f"serving {db} as {annotator}: open {url} in a browser (each tab is its own session; "
+                "Ctrl+C stops)", one_line=True))
+    sys.stdout.flush()
+    from textual_serve.server import Server
+
+    try:
+        Server(command, host=args.host, port=args.port, title="penmark", public_url=url).serve()
+    except OSError as error:  # the port was taken between the check and the server binding it
+        raise PenmarkError(_listen_error(args.host, args.port, error)) from None
+    return 0
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _listen_error(host: str, port: int, error: OSError) -> str:
+    import errno
+
+    if error.errno == errno.EADDRINUSE:
+        return f"port {port} on {host} is already in use (choose another with --port)"
+    return f"cannot listen on {host} port {port}: {error.strerror or error}"
+
+
+def _check_listen(host: str, port: int) -> None:
+    """Bind every address of ``host`` as the server will, so a taken port is one line, not a traceback."""
+    import socket
+
+    try:
+        addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        for family, kind, proto, _name, address in addresses:
+            with socket.socket(family, kind, proto) as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as asyncio's server does
+                if family == socket.AF_INET6:
+                    probe.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+                probe.bind(address)
+    except OSError as error:  # socket.gaierror included: a host name that does not resolve
+        raise PenmarkError(_listen_error(host, port, error)) from None
+
+
 def resolve_article(store, reference: str) -> str:
     """An article id from an id, an id prefix, or words of its title (fuzzy)."""
     articles = store.articles()
@@ -486,6 +565,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub = commands.add_parser("merge", help="bring other annotators' databases into this one (conflicts kept, reported)")
     sub.add_argument("paths", nargs="+", metavar="OTHER.db", help="databases to merge, each read-only")
     sub.set_defaults(func=cmd_merge)
+
+    sub = commands.add_parser("serve", help="run the app for web browsers (textual-serve), one session per tab")
+    sub.add_argument("--host", default="127.0.0.1",
+                     help="address to listen on (default 127.0.0.1, this machine only; any other address "
+                          "exposes the app, without authentication, to the network)")
+    sub.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    sub.add_argument("--public-url", metavar="URL",
+                     help="the address browsers use, if not http://HOST:PORT (behind a reverse proxy or tunnel)")
+    sub.set_defaults(func=cmd_serve)
     return parser
 
 
