@@ -22,6 +22,7 @@ class PenmarkApp(App[None]):
     TITLE = "penmark"
     BINDINGS = [
         Binding("slash", "search", "Search", tooltip="Search annotations (or passages) by keyword, typos forgiven", id="search"),
+        Binding("ctrl+g", "agreement", "Agreement", tooltip="Inter-annotator agreement: overall, per tag, per article worst first", id="agreement"),
         Binding("question_mark", "help", "Keys", tooltip="Show every key and what it does", id="help"),
         Binding("ctrl+q", "quit", "Quit", tooltip="Quit penmark (everything is already saved)", id="quit", priority=True),
     ]
@@ -70,13 +71,21 @@ class PenmarkApp(App[None]):
         if not isinstance(self.screen, SearchScreen):
             self.push_screen(SearchScreen())
 
+    def action_agreement(self) -> None:
+        from textual.screen import ModalScreen
+
+        from .screens.agreement import AgreementScreen
+
+        if not isinstance(self.screen, (AgreementScreen, ModalScreen)):
+            self.push_screen(AgreementScreen())
+
     def action_help(self) -> None:
         from .screens.modals import HelpScreen
 
         if isinstance(self.screen, HelpScreen):
             return
         screen = self.screen
-        name = "Library" if isinstance(screen, LibraryScreen) else "Reader"
+        name = getattr(screen, "HELP_TITLE", None) or ("Library" if isinstance(screen, LibraryScreen) else "Reader")
         self.push_screen(HelpScreen(name, [*screen.BINDINGS, *self.BINDINGS]))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
