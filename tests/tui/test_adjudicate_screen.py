@@ -68,3 +68,24 @@ async def test_an_unknown_pair_is_a_message_not_a_crash(mem: Store) -> None:
         await pilot.pause()
         assert not isinstance(app.screen, AdjudicateScreen)
         assert any("neither 'carol' nor 'dave'" in str(n.message) for n in app._notifications)
+
+
+async def test_the_reader_shows_all_one_annotator_or_gold(mem: Store) -> None:
+    article = two_annotators(mem)
+    Store(mem.conn, annotator=GOLD).create(article, *at("Nobody commented"), "quote")
+    app = PenmarkApp(mem, open_ids=[article])
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        reader = app.screen
+        pane = reader.pane
+        assert len(pane.annotations) == 6 and "showing all annotators" in reader.sub_title
+        seen = []
+        for _ in range(3):
+            await pilot.press("a")
+            await pilot.pause()
+            seen.append(({n.annotator for n in pane.annotations}, reader.sub_title))
+        assert [whose for whose, _title in seen] == [{"[@click=app.quit]bob"}, {"alice"}, {GOLD}]
+        assert all(f"showing {next(iter(whose))}" in title for whose, title in seen)
+        await pilot.press("a")
+        await pilot.pause()
+        assert len(pane.annotations) == 6

@@ -74,6 +74,7 @@ class ReaderScreen(Screen[None]):
         Binding("escape", "escape", "Clear", tooltip="Clear the selection, leave visual or resize mode", show=False, id="clear"),
         Binding("m", "similar", "Similar", tooltip="List quotes like the annotation under the cursor in other articles", show=False, id="similar"),
         Binding("ctrl+f", "find", "Find", tooltip="Find text in this article: enter for the next match, escape to stop", show=False, id="find"),
+        Binding("a", "whose", "Whose", tooltip="Show all annotators' annotations, one annotator's, or the gold set", show=False, id="whose"),
         Binding("R", "review", "Review", tooltip="Settle annotations a new version of the text left fuzzy or orphaned: accept, move or delete", show=False, id="review"),
         Binding("e", "export", "Export", tooltip="Export annotations to a dataset file: format, filters, path (this article or all)", id="export"),
         Binding("q", "back", "Library", tooltip="Back to the library", id="back"),
@@ -94,6 +95,7 @@ class ReaderScreen(Screen[None]):
         self._find_from = 0
         self.mode: Mode = "normal"
         self.resizing: Annotation | None = None
+        self.showing: str | None = None  # whose annotations are shown; None: everyone's
         self._data_version = 0
         self._last_pane: ArticlePane | None = None
 
@@ -132,13 +134,34 @@ class ReaderScreen(Screen[None]):
 
     def load(self, pane: ArticlePane, article_id: str) -> None:
         store = self.app.store
-        pane.show(store.article(article_id), store.annotations(article_id), store.tags())
+        pane.show(store.article(article_id), self._shown(article_id), store.tags())
         # The header shows titles as they are: control characters must not reach the terminal.
-        self.sub_title = "  |  ".join(visible(p.article.title, one_line=True) for p in self.panes if p.article)
+        self._show_whose()
         unsettled = needs_review(store, article_id)
         if unsettled:
             self.notify(f"{len(unsettled)} annotation(s) need review after the text changed: R lists them.",
                         title="Review", severity="warning", markup=False)
+
+    # --- whose annotations are shown ---------------------------------------------------------
+
+    def _shown(self, article_id: str) -> list[Annotation]:
+        notes = self.app.store.annotations(article_id)
+        return notes if self.showing is None else [n for n in notes if n.annotator == self.showing]
+
+    def action_whose(self) -> None:
+        """Cycle: everyone, then each annotator of the open articles (gold among them)."""
+        store = self.app.store
+        names = sorted({n.annotator for p in self.panes if p.article for n in store.annotations(p.article.id)})
+        choices: list[str | None] = [None, *names]
+        self.showing = choices[(choices.index(self.showing) + 1) % len(choices)] if self.showing in choices else None
+        for pane in self.panes:
+            self.refresh_pane(pane)
+        self._show_whose()
+
+    def _show_whose(self) -> None:
+        whose = "all annotators" if self.showing is None else visible(self.showing, one_line=True)
+        titles = "  |  ".join(visible(p.article.title, one_line=True) for p in self.panes if p.article)
+        self.sub_title = f"{titles}  ·  showing {whose} (a changes)"
 
     # --- the re-anchoring queue ---------------------------------------------------------------
 
@@ -173,7 +196,7 @@ class ReaderScreen(Screen[None]):
     def refresh_pane(self, pane: ArticlePane) -> None:
         """Re-read the pane's annotations from the store: the screen shows what is stored."""
         if pane.article is not None:
-            pane.set_annotations(self.app.store.annotations(pane.article.id))
+            pane.set_annotations(self._shown(pane.article.id))
         if pane is self.pane:
             self.fill_list()
 
