@@ -9,13 +9,17 @@ in one transaction here: a failure leaves this database as it was.
 * **Articles** match by the SHA-256 of their text. A text new here comes in with its id, or, when
   that id holds another text here (two versions of one article), with the first 12 hex digits of
   its checksum (the whole checksum if those are taken too).
-* **Annotations** match by id. One already here with the same content (everything but
-  bookkeeping and position, as ``store._same_content`` compares them) is left as it is. One whose
-  content differs is a **conflict**: the local version stays untouched and the incoming one is
-  kept beside it under a deterministic id, ``conflict_id(original id, its content)`` (a UUID
-  version 5), so merging the same databases in any order keeps the same versions, and a conflict
-  copy met again (in the same file or in a database that was itself merged) is recognised as
-  already present instead of kept twice.
+* **Annotations** match by id, and their histories (the ids of their events) decide. One whose
+  newest event there is in its history here is already here (this side may be ahead). One whose
+  newest event here is in its history there was changed there only: it is brought up to date and
+  the new events come along. Otherwise (both changed it since they parted, or one side has no
+  history of it) the same content (everything but bookkeeping and position, as
+  ``store._same_content`` compares them) counts as present, and a different one is a
+  **conflict**: the local version stays untouched and the incoming one is kept beside it under a
+  deterministic id, ``conflict_id(original id, its content)`` (a UUID version 5), so merging the
+  same databases in any order keeps the same versions, and a conflict copy met again (in the same
+  file or in a database that was itself merged) is recognised as already present instead of kept
+  twice.
 * **Tags** the incoming annotations use and this database lacks are added (with the other
   database's colour, definition and key when that key is free here).
 * **Events** of the annotations that come in are copied, those whose id is already here skipped:
@@ -82,6 +86,7 @@ class MergeReport:
     articles_present: int = 0
     annotations_added: int = 0  # conflict copies included
     annotations_present: int = 0  # the same content already here (a conflict copy kept before included)
+    annotations_updated: int = 0  # changed there only, since the version here: brought up to date
     conflicts: list[Conflict] = field(default_factory=list)
     events_added: int = 0
     tags_added: list[str] = field(default_factory=list)
@@ -223,7 +228,15 @@ class _Merger:
             self._insert(incoming)
             self.coming.add(incoming.id)
             return
-        if _same_content(local, incoming):
+        mine, theirs = self._history(self.conn, incoming.id), self._history(self.other, incoming.id)
+        if theirs and theirs[-1] in mine:
+            self.report.annotations_present += 1  # nothing there that is not here already
+            return
+        if mine and mine[-1] in theirs:  # changed there only, after the version here: take it
+            self._update(incoming)
+            self.coming.add(incoming.id)
+            return
+        if _same_content(local, incoming):  # both changed it, alike
             self.report.annotations_present += 1
             return
         # A conflict: keep the incoming version beside the local one, under an id derived from it
@@ -256,6 +269,19 @@ class _Merger:
                     and conflict_id(candidate, content) == incoming.id:
                 return True
         return False
+
+    @staticmethod
+    def _history(conn: sqlite3.Connection, annotation_id: str) -> list[str]:
+        """The ids of an annotation's events in a database, oldest first."""
+        return [row[0] for row in conn.execute("SELECT id FROM events WHERE annotation_id = ? ORDER BY seq",
+                                               (annotation_id,))]
+
+    def _update(self, note: Annotation) -> None:
+        self._tag(note.tag)
+        columns = [c for c in ANNOTATION_COLUMNS if c != "id"]
+        self.conn.execute(f"UPDATE annotations SET {', '.join(f'{c!r} = ?' for c in columns)} WHERE id = ?",
+                          (*(getattr(note, c) for c in columns), note.id))
+        self.report.annotations_updated += 1
 
     def _insert(self, note: Annotation) -> None:
         self._tag(note.tag)

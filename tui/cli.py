@@ -306,8 +306,8 @@ def cmd_merge(args: argparse.Namespace) -> int:
                 failed = True
                 continue
             out(visible(f"{path}: {count(report.articles_added, 'article')} added, "
-                        f"{count(report.annotations_added, 'annotation')} added, {report.annotations_present:,} "
-                        f"already present, {count(len(report.conflicts), 'conflict')}, "
+                        f"{count(report.annotations_added, 'annotation')} added, {report.annotations_updated:,} updated, "
+                        f"{report.annotations_present:,} already present, {count(len(report.conflicts), 'conflict')}, "
                         f"{count(report.events_added, 'event')} added", one_line=True))
             for conflict in report.conflicts:
                 out(visible(f"{path}: conflict: annotation {conflict.annotation_id} differs here; kept theirs as "

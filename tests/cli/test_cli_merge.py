@@ -34,6 +34,9 @@ def test_merge_reports_each_file_and_conflicts(penmark: Penmark, tmp_path: Path)
     alice, bob = tmp_path / "alice.db", tmp_path / "bob.db"
     shared = _annotate(alice, "alice", 4, 12, "claim")
     shutil.copyfile(alice, bob)
+    store = Store.open(alice, annotator="alice")
+    store.set_note(shared, "alice's")  # both change the shared annotation: a conflict
+    store.close()
     store = Store.open(bob, annotator="bob")
     store.retag(shared, "opinion")
     store.create("wire", 44, 51, "quote")
@@ -42,15 +45,28 @@ def test_merge_reports_each_file_and_conflicts(penmark: Penmark, tmp_path: Path)
     done = penmark("merge", str(alice), str(bob))
     assert done.stderr == ""
     lines = done.stdout.splitlines()
-    assert lines[0] == f"{alice}: 1 article added, 1 annotation added, 0 already present, 0 conflicts, 1 event added"
-    assert lines[1] == f"{bob}: 0 articles added, 2 annotations added, 0 already present, 1 conflict, 2 events added"
+    assert lines[0] == f"{alice}: 1 article added, 1 annotation added, 0 updated, 0 already present, 0 conflicts, 2 events added"
+    assert lines[1] == f"{bob}: 0 articles added, 2 annotations added, 0 updated, 0 already present, 1 conflict, 2 events added"
     assert lines[2].startswith(f"{bob}: conflict: annotation {shared} differs here; kept theirs as ")
     assert len(lines) == 3
     assert sorted(r["annotations"] for r in penmark.listed()) == [{"claim": 1, "opinion": 1, "quote": 1}]
 
     again = penmark("merge", str(bob))
-    assert again.stdout.strip() == (f"{bob}: 0 articles added, 0 annotations added, 2 already present, "
+    assert again.stdout.strip() == (f"{bob}: 0 articles added, 0 annotations added, 0 updated, 2 already present, "
                                     "0 conflicts, 0 events added")
+
+
+def test_a_change_made_in_the_other_database_only_is_an_update(penmark: Penmark, tmp_path: Path) -> None:
+    bob = tmp_path / "bob.db"
+    shared = _annotate(bob, "bob", 4, 12, "claim")
+    penmark("merge", str(bob))
+    store = Store.open(bob, annotator="bob")
+    store.retag(shared, "opinion")
+    store.close()
+    done = penmark("merge", str(bob))
+    assert done.stdout.strip() == (f"{bob}: 0 articles added, 0 annotations added, 1 updated, 0 already present, "
+                                   "0 conflicts, 1 event added")
+    assert [r["annotations"] for r in penmark.listed()] == [{"opinion": 1}]
 
 
 def test_a_refused_file_is_one_line_and_the_others_still_merge(penmark: Penmark, tmp_path: Path) -> None:

@@ -155,7 +155,8 @@ def test_a_merged_conflict_copy_is_not_kept_twice(tmp_path: Path) -> None:
     bob = tmp_path / "bob.db"
     shutil.copyfile(alice, bob)
     original = _annotations(alice)[0]
-    _make(bob, "bob", lambda s: s.retag(original.id, "quote"))
+    _make(alice, "alice", lambda s: s.retag(original.id, "opinion"))
+    _make(bob, "bob", lambda s: s.retag(original.id, "quote"))  # both changed it: a conflict
     both = _make(tmp_path / "both.db", "lead", lambda s: (merge(s, alice), merge(s, bob)))
 
     for number, order in enumerate(((both, bob, alice), (bob, both, alice), (alice, bob, both))):
@@ -163,8 +164,58 @@ def test_a_merged_conflict_copy_is_not_kept_twice(tmp_path: Path) -> None:
         with_store = Store.open(target, annotator="lead")
         for path in order:
             merge(with_store, path)
-        assert sorted(n.tag for n in with_store.annotations()) == ["claim", "quote"], order
+        assert sorted(n.tag for n in with_store.annotations()) == ["opinion", "quote"], order
         with_store.close()
+
+
+def test_a_change_made_on_one_side_only_is_brought_in_not_a_conflict(here: Store, tmp_path: Path) -> None:
+    """bob's database, merged, then changed by bob alone (retag, note, delete) and merged again:
+    the newer versions replace the older ones here, with their events; no conflict, no copy."""
+    def build(store: Store) -> None:
+        article = store.add_article(TEXT, "Wire").article.id
+        store.create(article, 4, 12, "claim")
+        store.create(article, 44, 51, "opinion")
+        store.create(article, 0, 3, "quote")
+
+    bob = _make(tmp_path / "bob.db", "bob", build)
+    merge(here, bob)
+    older = tmp_path / "older.db"
+    shutil.copyfile(bob, older)  # bob's database as it stood at the first merge
+    first, second, third = sorted(_annotations(bob), key=lambda n: n.start)
+    _make(bob, "bob", lambda s: (s.retag(first.id, "claim"), s.set_note(second.id, "sure?"), s.delete(third.id)))
+
+    report = merge(here, bob)
+    assert report.conflicts == [] and (report.annotations_updated, report.annotations_added) == (3, 0)
+    assert report.events_added == 3
+    assert {n.id: (n.tag, n.note) for n in here.annotations()} == {first.id: ("claim", ""), second.id: ("claim", "sure?")}
+    assert len(here.annotations(include_deleted=True)) == 3
+    assert [e["action"] for e in here.history(first.id)] == ["create", "retag"]
+
+    # This side is now ahead of bob's older copy and of bob's database itself: they add nothing.
+    dumped = _dump(here.path)
+    assert merge(here, older).annotations_present == 3
+    assert merge(here, bob).annotations_present == 3
+    assert _dump(here.path) == dumped
+    assert Store(here.conn, annotator="bob").undo().id == third.id  # bob's undo walks the merged changes
+    assert len(here.annotations()) == 3
+
+
+def test_one_sided_changes_give_the_same_result_in_any_order(tmp_path: Path) -> None:
+    base = _make(tmp_path / "base.db", "ann", lambda s: s.create(s.add_article(TEXT, "Wire").article.id, 4, 12,
+                                                                   "claim"))
+    later = tmp_path / "later.db"
+    shutil.copyfile(base, later)
+    note = _annotations(base)[0]
+    _make(later, "ann", lambda s: (s.retag(note.id, "opinion"), s.set_note(note.id, "checked")))
+    results = []
+    for number, order in enumerate(((base, later), (later, base))):
+        target = Store.open(tmp_path / f"out{number}.db", annotator="lead")
+        for path in order:
+            merge(target, path)
+        results.append([(n.id, n.tag, n.note, n.version) for n in target.annotations(include_deleted=True)])
+        assert [e["action"] for e in target.history(note.id)] == ["create", "retag", "note"]
+        target.close()
+    assert results[0] == results[1] == [(note.id, "opinion", "checked", 3)]
 
 
 def test_an_article_whose_id_holds_another_text_here_comes_in_under_its_checksum(here: Store, tmp_path: Path) -> None:
