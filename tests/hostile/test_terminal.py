@@ -125,6 +125,11 @@ def test_escape_sequences_never_reach_a_real_terminal(hostile_db: Path, tmp_path
         assert terminal.read_until(f"tagdef {shown(SET_TITLE)}", timeout=5), terminal.text()[-2000:]
         terminal.press(b"\x1b")
         time.sleep(0.3)  # a lone ESC is told from a sequence by a short wait
+        terminal.press(b"n")  # the note dialog: the stored note in an input box, as it is kept
+        assert terminal.read_until("\u201cOpening\u201d", timeout=5), terminal.text()[-2000:]
+        time.sleep(0.5)  # a cursor blink redraws the input
+        terminal.press(b"\x1b")
+        time.sleep(0.3)
         terminal.press(b"q")  # back to the library
         terminal.read_until(None, timeout=1)
         terminal.press(b"\x11")  # ctrl+q

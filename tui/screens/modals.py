@@ -15,6 +15,8 @@ from textual.widgets.option_list import Option
 
 from annotations.safe import visible
 
+from ..widgets.safe_input import SafeInput
+
 
 @dataclass(frozen=True, slots=True)
 class Choice:
@@ -47,7 +49,7 @@ class FuzzyPicker(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(Text(self.prompt), classes="prompt")
-            yield Input(placeholder="type to filter")
+            yield SafeInput(placeholder="type to filter")
             yield OptionList()
 
     def on_mount(self) -> None:
@@ -111,7 +113,7 @@ class NoteDialog(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(Text(f"“{visible(self.quote, one_line=True)}”", overflow="ellipsis"), classes="quote")
-            yield Input(self.note, placeholder="note (enter saves, escape cancels)")
+            yield SafeInput(self.note, placeholder="note (enter saves, escape cancels)")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value.strip())

@@ -23,6 +23,7 @@ from annotations.text import snap
 from ..widgets.article_pane import ArticlePane
 from ..widgets.tag_style import tag_chip
 from ..widgets.key_bar import KeyBar
+from ..widgets.safe_input import SafeInput
 from .modals import Choice, FuzzyPicker, NoteDialog
 from .review import ReviewScreen, Verdict, needs_review
 
@@ -105,7 +106,7 @@ class ReaderScreen(Screen[None]):
             for n, _ in enumerate(self.article_ids):
                 yield ArticlePane(id=f"pane-{n}")
             yield OptionList(id="annotation-list")
-        yield Input(placeholder="find in this article (enter: next match, escape: done)", id="find")
+        yield SafeInput(placeholder="find in this article (enter: next match, escape: done)", id="find")
         yield KeyBar()
 
     def on_mount(self) -> None:
