@@ -290,11 +290,24 @@ class Store:
             if conn.execute("UPDATE articles SET status = ? WHERE id = ?", (status, article_id)).rowcount == 0:
                 raise NotFoundError(f"no article with id {article_id!r}")
 
-    def _text(self, conn: sqlite3.Connection, article_id: str) -> str:
-        """The article's text, cached by checksum (a 10 MB article is not re-read per save)."""
+    def checksum(self, article_id: str) -> str:
+        """The SHA-256 of the article's text as stored now: cheap, to notice a new version."""
+        with self._lock:
+            row = self.conn.execute("SELECT sha256 FROM articles WHERE id = ?", (article_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"no article with id {article_id!r}")
+        return str(row[0])
+
+    def _text(self, conn: sqlite3.Connection, article_id: str, expected: str | None = None) -> str:
+        """The article's text, cached by checksum (a 10 MB article is not re-read per save).
+        With ``expected`` (the checksum of the text the caller's offsets refer to), a text that
+        has changed since (a new version imported elsewhere) is refused rather than misread."""
         row = conn.execute("SELECT sha256 FROM articles WHERE id = ?", (article_id,)).fetchone()
         if row is None:
             raise NotFoundError(f"no article with id {article_id!r}")
+        if expected is not None and row[0] != expected:
+            raise StaleEditError("the article's text changed (a new version came in) since it was shown; "
+                                 "it is shown again now: select the passage again")
         cached = self._texts.get(article_id)
         if cached and cached[0] == row[0]:
             return cached[1]
@@ -343,10 +356,12 @@ class Store:
 
     # --- annotations: changes ---------------------------------------------------------------
 
-    def create(self, article_id: str, start: int, end: int, tag: str, note: str = "") -> Annotation:
-        """Annotate ``text[start:end]`` of an article with ``tag``; committed before it returns."""
+    def create(self, article_id: str, start: int, end: int, tag: str, note: str = "", *,
+               text_sha256: str | None = None) -> Annotation:
+        """Annotate ``text[start:end]`` of an article with ``tag``; committed before it returns.
+        ``text_sha256``: the checksum of the text the offsets were taken from (see ``_text``)."""
         with self.transaction() as conn:
-            text = self._text(conn, article_id)
+            text = self._text(conn, article_id, text_sha256)
             check_span(text, start, end)
             self._check_tag(conn, tag)
             prefix, quote, suffix = context(text, start, end)
@@ -374,9 +389,10 @@ class Store:
     def set_note(self, annotation_id: str, note: str, *, expected_version: int | None = None) -> Annotation:
         return self._change("note", annotation_id, lambda _c, old: replace(old, note=note), expected_version)
 
-    def resize(self, annotation_id: str, start: int, end: int, *, expected_version: int | None = None) -> Annotation:
+    def resize(self, annotation_id: str, start: int, end: int, *, expected_version: int | None = None,
+               text_sha256: str | None = None) -> Annotation:
         def change(conn: sqlite3.Connection, old: Annotation) -> Annotation:
-            text = self._text(conn, old.article_id)
+            text = self._text(conn, old.article_id, text_sha256)
             check_span(text, start, end)
             prefix, quote, suffix = context(text, start, end)
             return replace(old, start=start, end=end, quote=quote, prefix=prefix, suffix=suffix, anchor="exact")

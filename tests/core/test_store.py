@@ -565,3 +565,20 @@ def test_another_programs_database_is_refused_untouched(tmp_path: Path) -> None:
         Store.open(path)
     assert path.read_bytes() == before
     assert not Path(f"{path}-wal").exists()
+
+
+def test_offsets_taken_from_an_older_text_are_refused(store: Store) -> None:
+    """create and resize given the checksum of the text their offsets come from refuse once a
+    new version replaced it, and write nothing."""
+    store.add_article("One two three. Four five.", "T", id="t")
+    first = store.article("t")
+    note = store.create("t", 0, 3, "claim", text_sha256=first.sha256)
+    store.add_article("Zero. One two three. Four five.", "T", id="t")  # a new version
+    events = store.stats()["events"]
+    with pytest.raises(StaleEditError, match="text changed"):
+        store.create("t", 0, 3, "claim", text_sha256=first.sha256)
+    with pytest.raises(StaleEditError, match="text changed"):
+        store.resize(note.id, 0, 5, text_sha256=first.sha256)
+    assert store.stats()["events"] == events and len(store.annotations("t")) == 1
+    assert store.checksum("t") != first.sha256
+    store.create("t", 0, 4, "claim", text_sha256=store.checksum("t"))

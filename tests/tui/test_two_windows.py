@@ -4,6 +4,7 @@ and an edit made on a stale view is refused and shown, never silently overwritin
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import time
 from pathlib import Path
 
@@ -59,4 +60,63 @@ async def test_a_note_edited_on_a_stale_view_is_refused_and_shown(db_path: Path)
         assert mine.annotation(note.id).note == "bob's note"  # not overwritten
     finally:
         other.close()
+        mine.close()
+
+
+async def test_a_new_version_imported_elsewhere_is_shown_and_old_offsets_are_refused(db_path: Path) -> None:
+    """Another process imports a changed text: the reader shows the new text (its highlights
+    where the annotations now are), and a selection taken on the old text is never saved."""
+    mine = Store.open(db_path, annotator="alice")
+    other = Store.open(db_path, annotator="bob")
+    try:
+        article = mine.add_article(TEXT, "Talks", id="talks").article.id
+        start = TEXT.index("Nobody commented")
+        mine.create(article, start, start + len("Nobody commented"), "quote")
+        app = PenmarkApp(mine, open_ids=[article])
+        async with app.run_test(size=SIZE) as pilot:
+            screen = app.screen
+            assert isinstance(screen, ReaderScreen)
+            await pilot.press("s")  # the first sentence, selected on the old text
+            old = screen.pane.article
+            other.add_article("Breaking: a new first line.\n" + TEXT, "Talks", id="talks")
+            # A tag pressed before the reader noticed: the offsets refer to the old text.
+            screen.apply_tag("claim")
+            await pilot.pause()
+            shown = [str(n.message) for n in app._notifications]
+            assert any("text changed" in message for message in shown), shown
+            assert [n.quote for n in mine.annotations(article)] == ["Nobody commented"]
+            await pilot.pause()
+            pane = screen.pane
+            assert pane.article.sha256 != old.sha256 and pane.article.text.startswith("Breaking")
+            [note] = pane.annotations
+            assert pane.article.text[note.start:note.end] == "Nobody commented"
+            await pilot.press("home", "s", "1")  # selected again on the new text: saved
+            await pilot.pause()
+            assert sorted(n.quote for n in mine.annotations(article)) == ["Breaking: a new first line.",
+                                                                           "Nobody commented"]
+    finally:
+        other.close()
+        mine.close()
+
+
+async def test_a_database_held_by_another_program_is_a_message_not_a_crash(db_path: Path) -> None:
+    mine = Store.open(db_path, annotator="alice")
+    holder = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        article = mine.add_article(TEXT, "Talks").article.id
+        mine.conn.execute("PRAGMA busy_timeout = 200")  # the app waits 10 s; the test need not
+        app = PenmarkApp(mine, open_ids=[article])
+        async with app.run_test(size=SIZE) as pilot:
+            holder.execute("BEGIN IMMEDIATE")  # another program writes, and keeps the lock
+            await pilot.press("s", "1")
+            await pilot.pause()
+            shown = [str(n.message) for n in app._notifications]
+            assert any("busy or unavailable" in message and "nothing was saved" in message for message in shown), shown
+            assert isinstance(app.screen, ReaderScreen)  # still running
+            holder.execute("ROLLBACK")
+            await pilot.press("s", "1")  # and once the lock is gone, saving works again
+            await pilot.pause()
+            assert [n.tag for n in mine.annotations(article)] == ["claim"]
+    finally:
+        holder.close()
         mine.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Callable
 from typing import Literal
 
@@ -195,9 +196,23 @@ class ReaderScreen(Screen[None]):
                     self.action_review()  # on to the next one
 
     def refresh_pane(self, pane: ArticlePane) -> None:
-        """Re-read the pane's annotations from the store: the screen shows what is stored."""
-        if pane.article is not None:
-            pane.set_annotations(self._shown(pane.article.id))
+        """Re-read the pane's annotations from the store: the screen shows what is stored. A text
+        replaced meanwhile (a new version imported in another window) is shown again whole, or
+        its annotations would be drawn, and selections taken, on the old text."""
+        article = pane.article
+        if article is not None:
+            try:
+                changed = self.app.store.checksum(article.id) != article.sha256
+            except PenmarkError:
+                changed = False
+            if changed:
+                cursor = pane.view.cursor_offset
+                self.load(pane, article.id)
+                pane.view.move_to(min(cursor, len(pane.article.text)))
+                self.notify(f"A new version of “{visible(article.title, one_line=True)}” came in: shown again.",
+                            title="Text changed", severity="warning", markup=False)
+            else:
+                pane.set_annotations(self._shown(article.id))
         if pane is self.pane:
             self.fill_list()
 
@@ -386,8 +401,11 @@ class ReaderScreen(Screen[None]):
         and redraw from the store either way, so the screen never shows what is not stored."""
         try:
             result = change()
-        except PenmarkError as error:
-            self.notify(str(error), title="Not saved", severity="error", markup=False)
+        except (PenmarkError, sqlite3.Error) as error:
+            # sqlite3.Error: another program held the database past the busy timeout ("locked").
+            message = str(error) if isinstance(error, PenmarkError) else (
+                f"the database is busy or unavailable ({error}); nothing was saved: try again")
+            self.notify(message, title="Not saved", severity="error", markup=False)
             self.refresh_pane(pane)
             return None
         for other in self.panes:
@@ -416,7 +434,8 @@ class ReaderScreen(Screen[None]):
             if span is None:
                 self.notify("The selection holds only white space.", markup=False)
                 return
-            created = self._commit(pane, lambda: store.create(article.id, span.start, span.end, tag), tag)
+            created = self._commit(
+                pane, lambda: store.create(article.id, span.start, span.end, tag, text_sha256=article.sha256), tag)
             if created:
                 pane.view.move_to(created.start)
                 self._set_mode("normal")
@@ -494,7 +513,8 @@ class ReaderScreen(Screen[None]):
             return
         resized = self._commit(
             pane,
-            lambda: self.app.store.resize(target.id, span.start, span.end, expected_version=target.version),
+            lambda: self.app.store.resize(target.id, span.start, span.end, expected_version=target.version,
+                                          text_sha256=pane.article.sha256),
             "resized",
         )
         if resized:
