@@ -93,7 +93,7 @@ def read_articles(path: Path, *, max_bytes: int = MAX_BYTES, replace_invalid: bo
     if not text.strip():
         raise TextError("is empty" if not text else "has no text (only white space)")
     canonical = canonicalize(text)
-    return [NewArticle(canonical, derive_title(canonical), source=str(path))]
+    return [NewArticle(canonical, derive_title(canonical), source=_source(path))]
 
 
 def _size(count: int) -> str:
@@ -124,7 +124,13 @@ def _records(path: Path, text: str) -> list[NewArticle]:
                 raise TextError(f"line {number} is not valid JSON ({err.msg})") from None
     if not located:
         raise TextError("is empty (no records)")
-    return [_record(where, item, f"{path}#{where.split()[-1]}") for where, item in located]
+    return [_record(where, item, f"{_source(path)}#{where.split()[-1]}") for where, item in located]
+
+
+def _source(path: Path) -> str:
+    """Where an article came from, as its new versions are recognised by: the absolute path, so
+    ``a.txt`` imported from two folders is two articles, and one file is one however it is named."""
+    return str(path.resolve())
 
 
 # Keys of the labeled dataset formats: such a file imported as plain records would lose them.

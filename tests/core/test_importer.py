@@ -228,3 +228,20 @@ def test_sample_corpus_finds_the_seeds(store: Store, seeds_dir: Path, seed_title
     assert titles(store) == [seed_titles[name] for name in sorted(seed_titles)]
     for summary in store.articles():
         assert summary.source and Path(summary.source).name in seed_titles
+
+
+def test_a_file_is_recognised_by_its_absolute_path(store: Store, tmp_path: Path, monkeypatch) -> None:
+    """a.txt in two folders is two articles (the second never replaces the first); the same file
+    named relatively or absolutely is one article, whose new text is a new version."""
+    for folder, body in (("mon", "Monday Report Title\nmonday body"), ("tue", "Tuesday Report Title\ntuesday body")):
+        (tmp_path / folder).mkdir()
+        write(tmp_path / folder / "a.txt", body)
+    monkeypatch.chdir(tmp_path / "mon")
+    assert len(import_paths(store, ["a.txt"]).added) == 1
+    monkeypatch.chdir(tmp_path / "tue")
+    report = import_paths(store, ["a.txt"])
+    assert len(report.added) == 1 and report.updated == []
+    assert sorted(titles(store)) == ["Monday Report Title", "Tuesday Report Title"]
+    write(tmp_path / "tue" / "a.txt", "Tuesday Report Title\ntuesday body, corrected")
+    again = import_paths(store, [tmp_path / "tue" / "a.txt"])
+    assert again.added == [] and len(again.updated) == 1 and len(store.articles()) == 2
