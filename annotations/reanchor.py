@@ -8,9 +8,9 @@ Each live annotation is placed, in this order:
 2. **fuzzy**: the best alignment of the quote near where the diff puts it
    (``rapidfuzz.fuzz.partial_ratio_alignment``), if it scores at least ``MIN_SCORE``: a passage
    edited in place is found here, for the annotator to confirm.
-3. **exact, moved**: the unchanged quote elsewhere in the new text (a paragraph moved): where it
-   stands if only once; among several, where the most of its prefix and suffix still stands
-   (at least half), then the nearest.
+3. **exact, moved**: the unchanged quote elsewhere in the new text (a paragraph moved), where the
+   most of its prefix and suffix still stands (at least half), then the nearest. The quote
+   elsewhere with less of its context is **fuzzy**: the same words in other surroundings.
 4. **orphan**: nowhere good enough; it keeps its quote and waits for the annotator.
 """
 
@@ -178,21 +178,25 @@ def _alike(a: str, b: str) -> bool:
 
 
 def _moved_quote(note: Annotation, new: str, expected: int, wanted: int | None = None) -> Placement | None:
-    """The quote where it stands in ``new`` as a whole (see ``_same_edges``): if only once, there;
-    if more often, where the most of its context is (at least ``wanted`` characters, by default
-    half of it), the nearest to ``expected`` among equals."""
+    """The quote where it stands in ``new`` as a whole (see ``_same_edges``), where the most of
+    its context is, the nearest to ``expected`` among equals. Exact if at least ``wanted``
+    characters of its context stand there (by default half of it): the passage moved. With less,
+    the same words elsewhere, in other surroundings, are only a guess: fuzzy, for the annotator to
+    confirm (its passage was edited or deleted; it must never silently become exact elsewhere)."""
     found: list[tuple[int, int, int]] = []  # (-context, distance, start)
     at = new.find(note.quote)
     while at >= 0:
         if _same_edges(note, new, at):
             found.append((-_context(note, new, at), abs(at - expected), at))
         at = new.find(note.quote, at + 1)
-    if wanted is None:
-        wanted = 0 if len(found) == 1 else min(CONTEXT_CHARS, (len(note.prefix) + len(note.suffix)) // 2)
-    best = min((key for key in found if -key[0] >= wanted), default=None)
-    if best is None:
+    if not found:
         return None
-    return Placement(best[2], best[2] + len(note.quote), "exact")
+    context, _distance, start = min(found)
+    needed = min(CONTEXT_CHARS, (len(note.prefix) + len(note.suffix)) // 2) if wanted is None else wanted
+    if -context >= needed:
+        return Placement(start, start + len(note.quote), "exact")
+    share = -context / needed if needed else 1.0
+    return Placement(start, start + len(note.quote), "fuzzy", round(100 * share, 1))
 
 
 def _fuzzy(note: Annotation, new: str, expected: int) -> Placement | None:

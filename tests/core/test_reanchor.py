@@ -204,3 +204,31 @@ def test_undoing_a_delete_across_a_new_version_places_it_in_the_new_text(store: 
     assert restored.deleted is None and restored.anchor == "exact"
     assert new[restored.start : restored.end] == "the delegation walked out"
     assert store.mismatches() == []
+
+
+@given(documents, st.data())
+def test_a_rewritten_passage_is_never_exact_where_its_words_stand_elsewhere(doc: list[str], data: st.DataObject) -> None:
+    """The annotated words are rewritten, and the same words appear once elsewhere, among other
+    words: a guess (fuzzy, to review) or an orphan, never exact."""
+    first = data.draw(st.integers(1, len(doc) - 3))
+    last = data.draw(st.integers(first + 1, min(len(doc) - 1, first + 5)))
+    before = _annotated(doc, first, last)
+    rewritten = doc[:first] + [f"new{i}" for i in range(first, last)] + doc[last:]
+    far = [i for i in range(len(rewritten) + 1) if i < first - 6 or i > last + 6]
+    if not far:
+        return
+    at = data.draw(st.sampled_from(far))
+    new_words = rewritten[:at] + doc[first:last] + rewritten[at:]
+    new = " ".join(new_words)
+    (note, placed), = reanchor([before], " ".join(doc), new)
+    assert placed.anchor != "exact", (placed, new[placed.start:placed.end])
+
+
+def test_a_short_quote_whose_sentence_was_replaced_is_not_exact_elsewhere() -> None:
+    old = "Talks in Seoul ended early. Later, officials flew home."
+    new = "Nothing was said at all. Later, officials flew home to Seoul."
+    start, end = at(old, "Seoul")
+    prefix, quote, suffix = context(old, start, end)
+    note = Annotation("id", "a", start, end, "claim", quote, prefix, suffix, "", "me", "t", "t")
+    (_, placed), = reanchor([note], old, new)
+    assert placed.anchor == "fuzzy" and new[placed.start:placed.end] == "Seoul"
