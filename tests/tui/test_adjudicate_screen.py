@@ -89,3 +89,28 @@ async def test_the_reader_shows_all_one_annotator_or_gold(mem: Store) -> None:
         await pilot.press("a")
         await pilot.pause()
         assert len(pane.annotations) == 6
+
+
+async def test_the_reader_changes_only_one_s_own_annotations(mem: Store) -> None:
+    """Showing bob's annotations, alice (the store's annotator here is "tester") cannot retag,
+    note or delete them; her own new annotation brings the view back to everyone's."""
+    article = two_annotators(mem)
+    app = PenmarkApp(mem, open_ids=[article])
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        reader = app.screen
+        await pilot.press("a", "a")  # alice's
+        await pilot.pause()
+        assert reader.showing == "alice"
+        before = [(n.id, n.tag, n.note, n.deleted) for n in mem.annotations(include_deleted=True)]
+        reader.pane.view.move_to(TEXT.index("talks collapsed"))
+        for key in ("2", "d"):
+            await pilot.press(key)
+            await pilot.pause()
+        assert [(n.id, n.tag, n.note, n.deleted) for n in mem.annotations(include_deleted=True)] == before
+        assert sum("alice's annotation: only they change it" in str(n.message) for n in app._notifications) == 2
+        reader.pane.view.select_offsets(*at("an hour"))
+        await pilot.press("3")
+        await pilot.pause()
+        assert [n.quote for n in mem.annotations(article) if n.annotator == "tester"] == ["an hour"]
+        assert reader.showing is None and any(n.quote == "an hour" for n in reader.pane.annotations)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from annotations.store import NewArticle, Store
 from tui.app import PenmarkApp
+from tui.screens.modals import NoteDialog
 from tui.screens.reader import ReaderScreen
 from tui.screens.review import ReviewScreen
 
@@ -51,6 +52,11 @@ async def test_accept_then_move_settles_the_queue(mem: Store) -> None:
         assert isinstance(screen, ReaderScreen) and screen.mode == "resize"
         start, end = at(NEW, "Officials met in Geneva")
         screen.pane.view.select_offsets(start, end)  # the annotator sets the new bounds
+        await pilot.press("n")  # keys for "the annotation" act on the one being moved
+        await pilot.pause()
+        assert isinstance(app.screen, NoteDialog) and app.screen.quote == mem.annotation(orphan).quote
+        await pilot.press("escape")
+        await pilot.pause()
         await pilot.press("enter")
         await pilot.pause()
     moved = mem.annotation(orphan)

@@ -437,19 +437,26 @@ class ReaderScreen(Screen[None]):
             created = self._commit(
                 pane, lambda: store.create(article.id, span.start, span.end, tag, text_sha256=article.sha256), tag)
             if created:
+                if self.showing not in (None, store.annotator):  # else the new annotation is hidden
+                    self.showing = None
+                    for shown in self.panes:
+                        self.refresh_pane(shown)
+                    self._show_whose()
                 pane.view.move_to(created.start)
                 self._set_mode("normal")
                 self.resizing = None
                 if store.article(article.id).status == "new":
                     store.set_status(article.id, "in progress")
             return
-        under = pane.under_cursor()
-        if not under:
+        if not pane.under_cursor():
             self.notify("Select a passage first: s for the sentence, v for visual mode, or shift+arrows.",
                         markup=False)
             return
-        target = under[0]
-        self._commit(pane, lambda: store.retag(target.id, tag, expected_version=target.version), f"retagged {tag}")
+        found = self._target("retag")
+        if found:
+            target = found[1]
+            self._commit(pane, lambda: store.retag(target.id, tag, expected_version=target.version),
+                         f"retagged {tag}")
 
     def action_tag_palette(self) -> None:
         tags = self.app.store.tags()
@@ -467,12 +474,24 @@ class ReaderScreen(Screen[None]):
         self.app.push_screen(FuzzyPicker("Tag the selection (or the annotation under the cursor)", choices), chosen)
 
     def _target(self, what: str) -> tuple[ArticlePane, Annotation] | None:
+        """The annotation a key acts on: the one being resized, else the innermost under the
+        cursor; only one's own (another annotator's work is theirs to change, or to adjudicate)."""
         pane = self.pane
-        under = pane.under_cursor()
-        if not under:
-            self.notify(f"No annotation under the cursor to {what}.", markup=False)
+        if self.mode == "resize" and self.resizing is not None:
+            target = self.resizing
+        else:
+            under = pane.under_cursor()
+            if not under:
+                self.notify(f"No annotation under the cursor to {what}.", markup=False)
+                return None
+            target = under[0]
+        me = self.app.store.annotator
+        if target.annotator != me:
+            self.notify(f"This {target.tag} is {visible(target.annotator, one_line=True)}'s annotation: only they "
+                        f"change it (you are {visible(me, one_line=True)}; adjudication settles disagreements).",
+                        title=f"Cannot {what}", severity="warning", markup=False)
             return None
-        return pane, under[0]
+        return pane, target
 
     def action_note(self) -> None:
         found = self._target("note")
