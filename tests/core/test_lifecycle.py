@@ -3,8 +3,10 @@ resize, delete, undo, redo, close and reopen the database, and re-import an edit
 every step the store must equal a simple model, and every live annotation must slice its
 article's text exactly to its quote.
 
-The article's words are all different, so a quote names one place; the edits a re-import brings
-stay outside every passage any annotation ever covered, so every annotation must stay exact.
+The article's words are all different, so a quote names one place (checked as whole words: an
+annotation shifted onto "word1" inside "word10" would fail); the edits a re-import brings stay
+outside every passage any annotation ever covered, so every annotation must stay exact.
+(Edits inside a passage are the subject of the properties in test_reanchor.py.)
 """
 
 from __future__ import annotations
@@ -162,6 +164,10 @@ class Lifecycle(RuleBasedStateMachine):
             assert State(note.tag, note.note, note.quote, note.deleted is not None) == state
             if not state.deleted:
                 assert note.anchor == "exact" and self.text[note.start : note.end] == note.quote
+                # Where it stands, too: the words are unique, so its quote as whole words is one
+                # place ("word1" sliced out of "word10" would pass the check above).
+                [place] = [m.start() for m in re.finditer(rf"(?<!\w){re.escape(note.quote)}(?!\w)", self.text)]
+                assert note.start == place
         assert len(self.store.annotations()) == len(self.live())
 
 
