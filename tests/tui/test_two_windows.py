@@ -57,7 +57,13 @@ async def test_a_note_edited_on_a_stale_view_is_refused_and_shown(db_path: Path)
             await pilot.pause()
             shown = [n.message for n in app._notifications]
             assert any("changed elsewhere" in str(message) for message in shown), shown
-        assert mine.annotation(note.id).note == "bob's note"  # not overwritten
+            assert mine.annotation(note.id).note == "bob's note"  # not overwritten
+            # What alice typed is not lost: the dialog comes back with it, over bob's version.
+            assert isinstance(app.screen, NoteDialog)
+            assert app.screen.query_one("Input").value == "alice's note"
+            await pilot.press("enter")  # now knowingly over bob's version
+            await pilot.pause()
+        assert mine.annotation(note.id).note == "alice's note"
     finally:
         other.close()
         mine.close()

@@ -495,16 +495,23 @@ class ReaderScreen(Screen[None]):
 
     def action_note(self) -> None:
         found = self._target("note")
-        if found is None:
-            return
-        pane, target = found
+        if found is not None:
+            self._edit_note(*found, found[1].note)
+
+    def _edit_note(self, pane: ArticlePane, target: Annotation, text: str) -> None:
+        store = self.app.store
 
         def noted(note: str | None) -> None:
-            if note is not None and note != target.note:
-                self._commit(pane, lambda: self.app.store.set_note(target.id, note, expected_version=target.version),
-                             "note")
+            if note is None or note == target.note:
+                return
+            if self._commit(pane, lambda: store.set_note(target.id, note, expected_version=target.version), "note"):
+                return
+            fresh = store.annotation(target.id)
+            if fresh.version != target.version and fresh.deleted is None:
+                # Changed elsewhere meanwhile: what was typed is offered again, over the new version.
+                self._edit_note(pane, fresh, note)
 
-        self.app.push_screen(NoteDialog(target.quote, target.note), noted)
+        self.app.push_screen(NoteDialog(target.quote, text), noted)
 
     def action_delete(self) -> None:
         found = self._target("delete")
