@@ -72,6 +72,10 @@ async def test_delete_from_the_queue_and_nothing_left_to_review(mem: Store) -> N
         await pilot.pause()
         await pilot.press("R")
         await pilot.pause()
+        rows = [str(o.prompt) for o in app.screen.query_one("OptionList").options]
+        # The orphan says which one it was: the words it stood among, and who made it.
+        assert "among “…the envoy said.␊Analysts expect a new round of missile tests before the winter.␊" in rows[1], rows
+        assert "by tester" in rows[1]
         await pilot.press("down", "d")  # the orphan
         await pilot.pause()
         assert mem.annotation(orphan).deleted is not None

@@ -76,9 +76,16 @@ class ReviewScreen(ModalScreen[Verdict | None]):
         row.append("fuzzy  " if note.anchor == "fuzzy" else "orphan ", style="bold yellow" if note.anchor == "fuzzy" else "bold red")
         row.append_text(tag_chip(note.tag, self.tag_styles))
         row.append(f" “{visible(note.quote, one_line=True)}”")
+        row.append(f"  by {visible(note.annotator, one_line=True)}", style="dim")
         was = self.earlier.get(note.id)
         if note.anchor == "fuzzy" and was and was != note.quote:
             row.append(f"\n        was “{visible(was, one_line=True)}”", style="dim")
+        if note.anchor == "orphan":  # which one it was: the words it stood among
+            row.append(f"\n        among “…{visible(note.prefix, one_line=True)}", style="dim")
+            row.append(visible(note.quote, one_line=True), style="dim bold")
+            row.append(f"{visible(note.suffix, one_line=True)}…”", style="dim")
+        if note.note:
+            row.append(f"\n        note: {visible(note.note, one_line=True)}", style="dim italic")
         return row
 
     def action_verdict(self, verdict: Literal["accept", "move", "delete", "goto"]) -> None:
