@@ -404,7 +404,8 @@ class ReaderScreen(Screen[None]):
         except (PenmarkError, sqlite3.Error) as error:
             # sqlite3.Error: another program held the database past the busy timeout ("locked").
             message = str(error) if isinstance(error, PenmarkError) else (
-                f"the database is busy or unavailable ({error}); nothing was saved: try again")
+                "the database is busy or unavailable: another program has held it for over 10 s, "
+                "so nothing was saved; try again in a moment")
             self.notify(message, title="Not saved", severity="error", markup=False)
             self.refresh_pane(pane)
             return None
