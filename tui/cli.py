@@ -335,8 +335,11 @@ def cmd_app(args: argparse.Namespace) -> int:
         open_ids = [resolve_article(store, ref) for ref in getattr(args, "articles", [])]
         adjudicate = None
         if getattr(args, "adjudicate", None):
+            from annotations.adjudicate import compare
+
             reference, first, second = args.adjudicate
             adjudicate = (resolve_article(store, reference), first, second)
+            compare(store, *adjudicate)  # a mistyped annotator is one line and exit 2, not an empty view
         if store.path is not None:
             from annotations.maintenance import Maintenance
 

@@ -150,3 +150,12 @@ def test_gold_is_left_out_unless_named(penmark: Penmark) -> None:
     against = penmark("agreement", "--annotators", "alice,gold")
     assert against.stdout.splitlines()[0] == "1 article worked on by at least two of: alice, gold"
     assert "alice + gold" in against.stdout
+
+
+def test_adjudicate_refuses_an_annotator_without_annotations_there(penmark: Penmark) -> None:
+    fill(penmark.db, {"alice": [(0, 16, "claim")], "bob": [(6, 16, "claim")]})
+    done = penmark("adjudicate", "First", "alice", "bbo", check=2)
+    assert done.stdout == ""
+    assert done.stderr.splitlines() == [done.stderr.strip()]
+    assert "no annotations by 'bbo' on article" in done.stderr
+    assert done.stderr.strip().endswith("(annotators with annotations on it: alice, bob)")
