@@ -101,8 +101,11 @@ def compare(store: Store, article_id: str, a: str, b: str) -> Comparison:
 
 
 def _gold(store: Store) -> Store:
-    """The store as the gold annotator sees it: the same connection, another name."""
-    return Store(store.conn, annotator=GOLD, path=store.path)
+    """The store as the gold annotator sees it: the same connection, another name (and the same
+    lock, so no other thread uses the connection in the middle of a decision)."""
+    gold = Store(store.conn, annotator=GOLD, path=store.path)
+    gold._lock = store._lock
+    return gold
 
 
 def _copy(gold: Store, notes: tuple[Annotation, ...] | list[Annotation]) -> list[str]:
