@@ -266,3 +266,16 @@ async def test_d_with_three_annotators_asks_for_the_pair(mem: Store) -> None:
         await pilot.pause()
         view = app.screen
         assert isinstance(view, AdjudicateScreen) and (view.a, view.b) == ("carol", "tester")
+
+
+async def test_gold_is_not_one_of_the_annotators(mem: Store) -> None:
+    from annotations.adjudicate import GOLD
+
+    good, bad = two_annotators(mem)
+    Store(mem.conn, annotator=GOLD).create(bad, *sentences(TEXT)[0], "claim")
+    app = PenmarkApp(mem)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = await open_and_wait(pilot, app)
+        assert status(screen).startswith("2 annotators: bob, tester")
+        assert screen.report.annotators == ("bob", "tester")
