@@ -10,7 +10,8 @@ who worked on it (it is one status for everybody), so it is not used. Figures fo
 articles both worked on; figures for the whole group use every article at least two of them
 worked on, and an annotator who did not work on an article is *missing data* there (alpha's
 sense), never "annotated nothing". Orphaned annotations, and any whose offsets no longer slice
-the text to their quote, are left out and counted (``Report.left_out``).
+the text to their quote, are left out and counted (``Report.left_out``). The gold set (see
+adjudicate.py) is left out unless it is named: it is an answer, not one of the team.
 
 **Span F1.** Two annotators' spans of one article; F1 = 2·matched / (spans of A + spans of B),
 which is the F1 of either against the other as reference (precision and recall swap, F1 stays).
@@ -51,6 +52,7 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from .adjudicate import GOLD
 from .datasets.tokens import tokenize
 from .errors import PenmarkError
 
@@ -440,13 +442,14 @@ def annotators_at_work(store: Store) -> dict[str, set[str]]:
 
 
 def agreement(store: Store, annotators: Sequence[str] | None = None, tag: str | None = None) -> Report:
-    """Agreement among ``annotators`` (default: everyone with a live annotation), for every tag or
-    only ``tag``. Raises :class:`AgreementError` for an unknown annotator or tag, fewer than two
+    """Agreement among ``annotators`` (default: everyone with a live annotation but the gold set,
+    which is an adjudicated answer, not a team member; name it to compare someone against it),
+    for every tag or only ``tag``. Raises :class:`AgreementError` for an unknown annotator or tag, fewer than two
     annotators, or no article that two of them worked on."""
     worked = annotators_at_work(store)
     live = store.annotations()
     if annotators is None:
-        chosen = sorted({note.annotator for note in live})
+        chosen = sorted({note.annotator for note in live} - {GOLD})
     else:
         chosen = list(dict.fromkeys(annotators))
         unknown = [name for name in chosen if name not in worked]

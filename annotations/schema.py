@@ -111,6 +111,21 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
     # 4: re-importing a file finds its earlier version by source (see Store.insert_article).
     ("CREATE INDEX articles_by_source ON articles(source)",),
+    # 5: adjudication decisions (see adjudicate.py): how one pair's disagreement on an article,
+    # named by the annotations in it, was settled, and which gold annotations that added.
+    (
+        """CREATE TABLE decisions (
+            seq INTEGER PRIMARY KEY,
+            article_id TEXT NOT NULL REFERENCES articles(id) ON UPDATE CASCADE,
+            a TEXT NOT NULL,
+            b TEXT NOT NULL,
+            disagreement TEXT NOT NULL,
+            choice TEXT NOT NULL CHECK (choice IN ('a', 'b', 'both', 'neither', 'agreed')),
+            gold TEXT NOT NULL DEFAULT '[]',
+            decided TEXT NOT NULL,
+            UNIQUE (article_id, a, b, disagreement)
+        )""",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -127,6 +127,10 @@ class Store:
         """One write transaction, taken with BEGIN IMMEDIATE so a read-then-write cannot fail
         half way with SQLITE_BUSY_SNAPSHOT when another process wrote in between."""
         with self._lock:
+            if self.conn.in_transaction:  # within another one on this connection: a part of it
+                with self._savepoint():
+                    yield self.conn
+                return
             self.conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self.conn
@@ -136,6 +140,19 @@ class Store:
             self.conn.execute("COMMIT")
         for hook in self.commit_hooks:
             hook()
+
+    @contextmanager
+    def _savepoint(self) -> Iterator[None]:
+        """A transaction inside the caller's (another Store on this connection may have opened
+        it, as adjudication does to write a decision and its gold annotations at once)."""
+        self.conn.execute("SAVEPOINT nested")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK TO nested")
+            self.conn.execute("RELEASE nested")
+            raise
+        self.conn.execute("RELEASE nested")
 
     @contextmanager
     def reading(self) -> Iterator[sqlite3.Connection]:

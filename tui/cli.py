@@ -283,8 +283,10 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
     source = Path(args.db or os.environ.get(DB_ENV) or default_db())
     report = backup(source, args.path, force=args.force)
-    out(visible(f"backed up {report.source} to {report.target}: {report.annotations:,} annotations of "
-                f"{report.articles:,} articles, schema {report.schema_version}, {report.bytes:,} bytes", one_line=True))
+    annotations, articles = report.annotations, report.articles
+    out(visible(f"backed up {report.source} to {report.target}: {annotations:,} annotation{'s' * (annotations != 1)} "
+                f"of {articles:,} article{'s' * (articles != 1)}, schema {report.schema_version}, "
+                f"{report.bytes:,} bytes", one_line=True))
     return 0
 
 
@@ -333,8 +335,11 @@ def cmd_app(args: argparse.Namespace) -> int:
         open_ids = [resolve_article(store, ref) for ref in getattr(args, "articles", [])]
         adjudicate = None
         if getattr(args, "adjudicate", None):
+            from annotations.adjudicate import compare
+
             reference, first, second = args.adjudicate
             adjudicate = (resolve_article(store, reference), first, second)
+            compare(store, *adjudicate)  # a mistyped annotator is one line and exit 2, not an empty view
         if store.path is not None:
             from annotations.maintenance import Maintenance
 
@@ -354,7 +359,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """The app for browsers: textual-serve starts one `penmark` process per browser session."""
     import shlex
 
-    url = args.public_url or f"http://{_url_host(args.host)}:{args.port}"
+    url = args.public_url or browse_url(args.host, args.port)
     _check_listen(args.host, args.port)
     # Opened here once: a database that cannot be opened is one line now, not an error in every
     # browser tab, and the samples go into an empty one before sessions could race to import them.
@@ -376,7 +381,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     command = " ".join(shlex.quote(part) for part in
                        [sys.executable, "-m", "tui", "--db", db, "--annotator", annotator])
     if not _is_loopback(args.host):
-        err(f"warning: listening on {args.host}: anyone who can reach this machine can use the app "
+        err(f"warning: listening on {args.host}" + (" (every interface)" if _every_interface(args.host) else "")
+            + ": anyone who can reach this machine can use the app "
             "(there is no authentication)")
     out(visible(f"serving {db} as {annotator}: open {url} in a browser (each tab is its own session; "
                 "Ctrl+C stops)", one_line=True))
@@ -388,6 +394,23 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except OSError as error:  # the port was taken between the check and the server binding it
         raise PenmarkError(_listen_error(args.host, args.port, error)) from None
     return 0
+
+
+def browse_url(host: str, port: int) -> str:
+    """The address a browser can open. 0.0.0.0 and :: listen on every interface but are no
+    address to browse to: name this machine instead (its host name)."""
+    import socket
+
+    return f"http://{_url_host(socket.gethostname() if _every_interface(host) else host)}:{port}"
+
+
+def _every_interface(host: str) -> bool:
+    import ipaddress
+
+    try:
+        return ipaddress.ip_address(host).is_unspecified
+    except ValueError:
+        return False
 
 
 def _url_host(host: str) -> str:

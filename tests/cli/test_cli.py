@@ -295,3 +295,16 @@ def test_import_a_dataset_with_its_annotations(penmark: Penmark, seeds_dir: Path
     broken.write_text('{"text": "abc", "label": [[0, 9, "claim"]]}\n', encoding="utf-8")
     failed = penmark("import", "--format", "doccano", str(broken), db=other, check=1)
     assert failed.stderr.strip() == f"penmark: {broken}: line 1 label 1: span 0-9 is outside the article (0-3)"
+
+
+def test_backup_counts_are_plural_only_when_not_one(penmark: Penmark, tmp_path: Path) -> None:
+    from annotations.store import Store
+
+    store = Store.open(penmark.db)
+    try:
+        article = store.add_article("One sentence here.", "One").article.id
+        store.create(article, 0, 3, "claim")
+    finally:
+        store.close()
+    done = penmark("backup", str(tmp_path / "one.db"))
+    assert ": 1 annotation of 1 article, schema " in done.stdout, done.stdout

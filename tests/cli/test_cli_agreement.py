@@ -140,3 +140,22 @@ def test_hostile_annotator_names_are_made_visible(penmark: Penmark) -> None:
         assert "\x1b" not in shown and "\x07" not in shown and "\u202e" not in shown and "\x85" not in shown
     assert "mallory␛]0;pwned␇⇆" in table
     assert json.loads(json_out)["annotators"] == ["alice", HOSTILE]
+
+
+def test_gold_is_left_out_unless_named(penmark: Penmark) -> None:
+    fill(penmark.db, {"alice": [(0, 16, "claim")], "bob": [(6, 16, "claim")], "gold": [(0, 16, "claim")]})
+    done = penmark("agreement")
+    assert done.stdout.splitlines()[0] == "1 article worked on by at least two of: alice, bob"
+    assert "gold" not in done.stdout
+    against = penmark("agreement", "--annotators", "alice,gold")
+    assert against.stdout.splitlines()[0] == "1 article worked on by at least two of: alice, gold"
+    assert "alice + gold" in against.stdout
+
+
+def test_adjudicate_refuses_an_annotator_without_annotations_there(penmark: Penmark) -> None:
+    fill(penmark.db, {"alice": [(0, 16, "claim")], "bob": [(6, 16, "claim")]})
+    done = penmark("adjudicate", "First", "alice", "bbo", check=2)
+    assert done.stdout == ""
+    assert done.stderr.splitlines() == [done.stderr.strip()]
+    assert "no annotations by 'bbo' on article" in done.stderr
+    assert done.stderr.strip().endswith("(annotators with annotations on it: alice, bob)")

@@ -90,3 +90,16 @@ def test_a_taken_port_is_one_line(tmp_path: Path) -> None:
         done = penmark("serve", "--port", str(port), check=2)
     assert done.stderr == f"penmark: port {port} on 127.0.0.1 is already in use (choose another with --port)\n"
     assert done.stdout == ""
+
+
+def test_every_interface_prints_an_address_a_browser_can_open(monkeypatch: pytest.MonkeyPatch) -> None:
+    """0.0.0.0 and :: are where to listen, not where to browse: the machine's name is given instead
+    (worked out without binding anything)."""
+    from tui import cli
+
+    monkeypatch.setattr("socket.gethostname", lambda: "annotate-box")
+    assert cli.browse_url("0.0.0.0", 8000) == "http://annotate-box:8000"
+    assert cli.browse_url("::", 8001) == "http://annotate-box:8001"
+    assert cli.browse_url("127.0.0.1", 8000) == "http://127.0.0.1:8000"
+    assert cli.browse_url("::1", 8000) == "http://[::1]:8000"
+    assert cli.browse_url("localhost", 8000) == "http://localhost:8000"

@@ -27,6 +27,7 @@ from annotations.agreement import (
     report_dict,
     token_labels,
 )
+from annotations.adjudicate import GOLD
 from annotations.store import Store
 
 TEXT = "Alpha beta gamma. Delta epsilon zeta eta.\nTheta iota kappa lambda. Mu nu xi omicron pi."
@@ -235,6 +236,19 @@ def test_an_event_shows_who_worked_on_an_article(store: Store, article: str) -> 
     assert report.overall.pairs[0].articles == 2
     two = next(a for a in report.articles if a.id == other)
     assert two.spans == {"alice": 1, "bob": 0} and two.overlap_f1 == 0.0
+
+
+def test_gold_is_left_out_unless_named(store: Store, article: str) -> None:
+    """The adjudicated gold set is an answer, not a team member: by default it is not compared."""
+    annotate(store, "alice", article, (0, 16, "claim"))
+    annotate(store, "bob", article, (18, 41, "opinion"))
+    annotate(store, GOLD, article, (0, 16, "claim"))
+    report = agreement(store)
+    assert report.annotators == ("alice", "bob")
+    assert [p.annotators for p in report.overall.pairs] == [("alice", "bob")]
+    assert report.articles[0].spans == {"alice": 1, "bob": 1}
+    against = agreement(store, ["alice", GOLD])
+    assert against.annotators == ("alice", GOLD) and against.overall.pairs[0].exact.f1 == 1.0
 
 
 def test_three_annotators_against_the_references(store: Store, article: str) -> None:

@@ -67,7 +67,7 @@ async def test_an_unknown_pair_is_a_message_not_a_crash(mem: Store) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert not isinstance(app.screen, AdjudicateScreen)
-        assert any("neither 'carol' nor 'dave'" in str(n.message) for n in app._notifications)
+        assert any("no annotations by 'carol' or 'dave'" in str(n.message) for n in app._notifications)
 
 
 async def test_the_reader_shows_all_one_annotator_or_gold(mem: Store) -> None:
@@ -114,3 +114,77 @@ async def test_the_reader_changes_only_one_s_own_annotations(mem: Store) -> None
         await pilot.pause()
         assert [n.quote for n in mem.annotations(article) if n.annotator == "tester"] == ["an hour"]
         assert reader.showing is None and any(n.quote == "an hour" for n in reader.pane.annotations)
+
+def rows(screen: AdjudicateScreen) -> list[str]:
+    options = screen.query_one("OptionList")
+    return [options.get_option_at_index(i).prompt.plain for i in range(options.option_count)]
+
+
+async def test_every_decision_is_stored_and_survives_reopening(mem: Store) -> None:
+    """a on a row where A has nothing, x, and g each leave a ✓ only on what was decided, and a
+    new view on the same database shows the same."""
+    article = two_annotators(mem)
+    bob = "[@click=app.quit]bob"
+    Store(mem.conn, annotator=bob).create(article, *at("Geneva on Monday"), "quote")  # overlaps the agreement
+    app = PenmarkApp(mem, adjudicate=(article, bob, "alice"))  # bob is A: "Nobody commented" has no A side
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert [r.startswith("· undecided") for r in rows(screen)] == [True, True, True]
+        await pilot.press("g")  # taking the agreement "Officials met in Geneva" decides nothing else
+        await pilot.pause()
+        assert [r.startswith("· undecided") for r in rows(screen)] == [True, True, True]
+        assert gold(mem, article) == [("Officials met in Geneva", "claim")]
+        screen.query_one("OptionList").highlighted = 2
+        await pilot.press("a")  # A (bob) has nothing here: a decision all the same
+        await pilot.pause()
+        assert rows(screen)[2].startswith("✓ A's") and gold(mem, article) == [("Officials met in Geneva", "claim")]
+        screen.query_one("OptionList").highlighted = 0
+        await pilot.press("x")
+        await pilot.pause()
+        assert rows(screen)[0].startswith("✓ neither")
+    app = PenmarkApp(mem, adjudicate=(article, bob, "alice"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert [r.split()[:2] for r in rows(app.screen)] == [["✓", "neither"], ["·", "undecided"], ["✓", "A's"]]
+        assert "(in gold)" in str(app.screen.query_one("#summary").render())
+
+
+async def test_u_undoes_the_last_decision(mem: Store) -> None:
+    article = two_annotators(mem)
+    app = PenmarkApp(mem, adjudicate=(article, "alice", "[@click=app.quit]bob"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        await pilot.press("t")  # both on "The talks collapsed"
+        await pilot.pause()
+        assert gold(mem, article) == [("The talks collapsed", "claim"), ("The talks collapsed", "opinion")]
+        assert screen.query_one("OptionList").highlighted == 1
+        await pilot.press("u")
+        await pilot.pause()
+        assert gold(mem, article) == []
+        assert rows(screen)[0].startswith("· undecided") and screen.query_one("OptionList").highlighted == 0
+        removed = [n for n in mem.annotations(article, include_deleted=True) if n.annotator == GOLD]
+        assert len(removed) == 2 and all(mem.history(n.id)[-1]["action"] == "delete" for n in removed)
+        await pilot.press("u")
+        await pilot.pause()
+        assert any("No decision to undo" in str(n.message) for n in app._notifications)
+
+
+async def test_the_view_says_what_its_keys_do_and_shows_bounds(mem: Store) -> None:
+    article = two_annotators(mem)
+    app = PenmarkApp(mem, adjudicate=(article, "alice", "[@click=app.quit]bob"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        pane = screen._side("a")
+        details = str(pane.query_one(".details").render())
+        assert "this disagreement's stretch" in details and "1-9" not in details
+        assert not pane.query_one(".legend").display
+        start, end = at("The talks collapsed")
+        assert f"{start}-{end} “The talks collapsed”" in rows(screen)[0]
+        await pilot.press("question_mark")
+        await pilot.pause()
+        help_screen = app.screen
+        assert "Adjudication: keys" in str(help_screen.query_one("Static").render())
+        assert "adjudicate-undo" in {b.id for b in help_screen.bindings}

@@ -220,3 +220,62 @@ async def test_hostile_names_and_titles_are_shown_literally(mem: Store) -> None:
         await pilot.pause()
         assert app.is_running
         assert "\x1b" not in plain(articles.get_row_at(0)[-1])
+
+
+async def test_d_adjudicates_the_article_under_the_cursor(mem: Store) -> None:
+    """Two annotators: d opens the adjudication view for them; back returns to the figures."""
+    from tui.screens.adjudicate import AdjudicateScreen
+
+    good, bad = two_annotators(mem)
+    app = PenmarkApp(mem)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = await open_and_wait(pilot, app)
+        assert screen.current_article() == bad  # worst first
+        assert "Adjudicate" in {c.title for c in app.get_system_commands(screen)}
+        await pilot.press("d")
+        await pilot.pause()
+        view = app.screen
+        assert isinstance(view, AdjudicateScreen)
+        assert (view.article_id, view.a, view.b) == (bad, "bob", "tester")
+        assert view.comparison.disagreements
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen
+
+
+async def test_d_with_three_annotators_asks_for_the_pair(mem: Store) -> None:
+    from tui.screens.adjudicate import AdjudicateScreen
+    from tui.screens.modals import FuzzyPicker
+
+    good, bad = two_annotators(mem)
+    Store(mem.conn, annotator="carol").create(bad, *sentences(TEXT)[2], "quote")
+    Store(mem.conn, annotator="dave").create(good, *sentences(TEXT)[0], "claim")  # not on "bad"
+    app = PenmarkApp(mem)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = await open_and_wait(pilot, app)
+        assert screen.current_article() == bad
+        await pilot.press("d")
+        await pilot.pause()
+        picker = app.screen
+        assert isinstance(picker, FuzzyPicker)
+        assert [plain(c.label) for c in picker.choices] == ["bob × carol", "bob × tester", "carol × tester"]
+        await pilot.press("c", "a", "r", "o", "l", " ", "t", "e", "s")
+        await pilot.press("enter")
+        await pilot.pause()
+        view = app.screen
+        assert isinstance(view, AdjudicateScreen) and (view.a, view.b) == ("carol", "tester")
+
+
+async def test_gold_is_not_one_of_the_annotators(mem: Store) -> None:
+    from annotations.adjudicate import GOLD
+
+    good, bad = two_annotators(mem)
+    Store(mem.conn, annotator=GOLD).create(bad, *sentences(TEXT)[0], "claim")
+    app = PenmarkApp(mem)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = await open_and_wait(pilot, app)
+        assert status(screen).startswith("2 annotators: bob, tester")
+        assert screen.report.annotators == ("bob", "tester")

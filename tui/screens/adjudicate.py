@@ -1,5 +1,6 @@
 """Adjudication: one article, two annotators' annotations side by side, their disagreements
-listed; keys move between disagreements and settle each into the gold set."""
+listed; keys move between disagreements and settle each into the gold set. Every decision is
+stored (annotations.adjudicate), so a ✓ means this disagreement was decided, and ``u`` undoes."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from textual.screen import Screen
 from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
-from annotations.adjudicate import GOLD, Choice, Comparison, Disagreement, accept_agreements, compare, settle, settled
+from annotations.adjudicate import (
+    AGREED, GOLD, Choice, Comparison, Disagreement, accept_agreements, compare, decisions, settle, undo_decision,
+)
 from annotations.errors import PenmarkError
 from annotations.safe import visible
 
@@ -20,7 +23,12 @@ from ..widgets.key_bar import KeyBar
 from ..widgets.tag_style import tag_chip
 
 
+CHOICES = {"a": "A's", "b": "B's", "both": "both", "neither": "neither", AGREED: "the agreements"}
+HINT = "{n} characters: this disagreement's stretch (a, b, t or x decides it)"
+
+
 class AdjudicateScreen(Screen[None]):
+    HELP_TITLE = "Adjudication"
     BINDINGS = [
         Binding("n", "step(1)", "Next", tooltip="Next disagreement not yet settled", id="adjudicate-next"),
         Binding("p", "step(-1)", "Prev", tooltip="Previous disagreement not yet settled", id="adjudicate-prev"),
@@ -29,6 +37,7 @@ class AdjudicateScreen(Screen[None]):
         Binding("t", "settle('both')", "Both", tooltip="Take both annotators' annotations into gold", id="adjudicate-both"),
         Binding("x", "settle('neither')", "Neither", tooltip="Take neither: nothing of this goes into gold", id="adjudicate-neither"),
         Binding("g", "agreements", "Agreed→gold", tooltip="Take every annotation both made alike into gold", id="adjudicate-agreed"),
+        Binding("u", "undo", "Undo", tooltip="Undo the last decision on this article for this pair (its gold annotations removed)", id="adjudicate-undo"),
         Binding("escape,q", "back", "Back", tooltip="Leave adjudication", id="adjudicate-back"),
     ]
     DEFAULT_CSS = """
@@ -40,14 +49,14 @@ class AdjudicateScreen(Screen[None]):
     def __init__(self, article_id: str, a: str, b: str) -> None:
         super().__init__()
         self.article_id, self.a, self.b = article_id, a, b
-        self.comparison = Comparison((), ())
-        self.passed: set[int] = set()  # settled as "neither": nothing in gold shows it
+        self.comparison = Comparison(article_id, a, b, (), ())
+        self.decided: dict[str, str] = {}  # disagreement key -> choice, as stored
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="sides"):
-            yield ArticlePane(id="side-a")
-            yield ArticlePane(id="side-b")
+            yield ArticlePane(id="side-a", selection_hint=HINT, legend=False)
+            yield ArticlePane(id="side-b", selection_hint=HINT, legend=False)
         yield Static("", id="summary", markup=False)
         yield OptionList(id="disagreements")
         yield KeyBar()
@@ -75,30 +84,39 @@ class AdjudicateScreen(Screen[None]):
     # --- the list ---------------------------------------------------------------------------
 
     def _done(self, index: int) -> bool:
-        return index in self.passed or settled(self.app.store, self.comparison.disagreements[index])  # type: ignore[attr-defined]
+        return self.comparison.disagreements[index].key in self.decided
 
     def _row(self, index: int, item: Disagreement) -> Text:
         styles = self._side("a").tag_styles
-        row = Text("✓ " if self._done(index) else "· ", style="bold green" if self._done(index) else "bold")
+        choice = self.decided.get(item.key)
+        row = Text(f"✓ {CHOICES[choice]:<8}" if choice else "· undecided", style="bold green" if choice else "bold")
+        row.append("  ")
         for label, notes in (("A", item.a), ("B", item.b)):
             row.append(f"{label}: ", style="bold")
             if not notes:
                 row.append("nothing  ", style="dim")
             for note in notes:
                 row.append_text(tag_chip(note.tag, styles))
-                row.append(f" “{visible(note.quote, one_line=True)[:50]}”  ")
+                row.append(f" {note.start}-{note.end}", style="dim")
+                quote = visible(note.quote, one_line=True)
+                row.append(f" “{quote if len(quote) <= 40 else quote[:39] + '…'}”")
+                if note.note:
+                    row.append(f" ({visible(note.note, one_line=True)[:30]})", style="italic")
+                row.append("  ")
         return row
 
     def _fill(self, highlight: int | None = None) -> None:
         options = self.query_one(OptionList)
         items = self.comparison.disagreements
+        self.decided = decisions(self.app.store, self.comparison)  # type: ignore[attr-defined]
         options.clear_options()
         options.add_options(Option(self._row(i, item), id=str(i)) for i, item in enumerate(items))
         done = sum(self._done(i) for i in range(len(items)))
         gold = sum(1 for n in self.app.store.annotations(self.article_id) if n.annotator == GOLD)  # type: ignore[attr-defined]
-        self.query_one("#summary", Static).update(
-            f"{len(self.comparison.agreed)} agreed · {len(items)} disagreements, {done} settled · "
-            f"{gold} in gold (export it with --annotator gold)")
+        taken = " (in gold)" if self.comparison.agreed_key in self.decided else " (g takes them)" * bool(self.comparison.agreed)
+        self.query_one("#summary", Static).update(Text(
+            f"{len(self.comparison.agreed)} agreed{taken} · {len(items)} disagreements, {done} decided · "
+            f"{gold} in gold (export it with --annotator gold) · u undoes"))
         if items:
             options.highlighted = highlight if highlight is not None else self._next_open(-1, 1) or 0
 
@@ -136,20 +154,39 @@ class AdjudicateScreen(Screen[None]):
         if current is None:
             return
         try:
-            added = settle(self.app.store, self.comparison.disagreements[current], choice)  # type: ignore[attr-defined]
+            added = settle(self.app.store, self.comparison, self.comparison.disagreements[current], choice)  # type: ignore[attr-defined]
         except PenmarkError as error:
             self.notify(str(error), title="Not saved", severity="error", markup=False)
             return
-        if choice == "neither":
-            self.passed.add(current)
-        self.notify(f"gold: {added} annotation(s) added", markup=False)
+        self.notify(f"decided: {CHOICES[choice]}; gold: {added} annotation(s) added", markup=False)
+        self.decided = decisions(self.app.store, self.comparison)  # type: ignore[attr-defined]
         following = self._next_open(current, 1)
         self._fill(following if following is not None else current)
 
     def action_agreements(self) -> None:
-        added = accept_agreements(self.app.store, self.comparison)  # type: ignore[attr-defined]
+        if not self.comparison.agreed:
+            self.notify("No agreements to take.", markup=False)
+            return
+        try:
+            added = accept_agreements(self.app.store, self.comparison)  # type: ignore[attr-defined]
+        except PenmarkError as error:
+            self.notify(str(error), title="Not saved", severity="error", markup=False)
+            return
         self.notify(f"gold: {added} agreed annotation(s) added", markup=False)
         self._fill(self._current)
+
+    def action_undo(self) -> None:
+        try:
+            undone = undo_decision(self.app.store, self.comparison)  # type: ignore[attr-defined]
+        except PenmarkError as error:
+            self.notify(str(error), title="Not undone", severity="error", markup=False)
+            return
+        if undone is None:
+            self.notify("No decision to undo on this article for this pair.", markup=False)
+            return
+        self.notify(f"undone: {CHOICES[undone.choice]}; gold: {undone.removed} annotation(s) removed", markup=False)
+        keys = [item.key for item in self.comparison.disagreements]
+        self._fill(keys.index(undone.disagreement) if undone.disagreement in keys else self._current)
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -2,7 +2,8 @@
 
 The figures come from :func:`annotations.agreement.agreement`, worked out in a thread worker (a
 big database takes a second or more). The articles table is sorted worst first; enter opens the
-article under the cursor in the reader. ``t`` narrows everything to one tag, cycling through the
+article under the cursor in the reader, ``d`` adjudicates it (the pair of annotators picked
+when more than two worked on it). ``t`` narrows everything to one tag, cycling through the
 tags that have spans and back to all tags. Errors (fewer than two annotators, no shared article)
 are shown as a message in the screen.
 """
@@ -10,6 +11,7 @@ are shown as a message in the screen.
 from __future__ import annotations
 
 import sqlite3
+from itertools import combinations
 
 from rich.text import Text
 from textual import work
@@ -45,6 +47,7 @@ class AgreementScreen(Screen[None]):
     HELP_TITLE = "Agreement"
     BINDINGS = [
         Binding("enter", "open", "Read", tooltip="Open the article under the cursor in the reader", id="agreement-open"),
+        Binding("d", "adjudicate", "Adjudicate", tooltip="Settle two annotators' disagreements on the article under the cursor into gold (pick the pair when more worked on it)", id="agreement-adjudicate"),
         Binding("t", "cycle_tag(1)", "Tag", tooltip="Narrow the figures to one tag; again for the next tag, then all tags", id="agreement-tag"),
         Binding("T", "cycle_tag(-1)", "Previous tag", show=False, tooltip="Narrow to the previous tag (all tags before the first)", id="agreement-tag-back"),
         Binding("escape,q", "back", "Back", key_display="esc/q", tooltip="Back to where you came from", id="agreement-back"),
@@ -70,7 +73,7 @@ class AgreementScreen(Screen[None]):
         yield Static(Text("figures (span F1 exact and overlap, Cohen's kappa per pair, Krippendorff's alpha)"),
                      classes="heading", markup=False)
         yield DataTable(cursor_type="row", zebra_stripes=True, id="figures")
-        yield Static(Text("articles, worst first (enter reads)"), classes="heading", markup=False)
+        yield Static(Text("articles, worst first (enter reads, d adjudicates)"), classes="heading", markup=False)
         yield ArticleTable(cursor_type="row", zebra_stripes=True, id="articles")
         yield KeyBar()
 
@@ -206,6 +209,38 @@ class AgreementScreen(Screen[None]):
         article_id = self.current_article()
         if article_id is not None:
             self.app.open_reader([article_id])  # type: ignore[attr-defined]
+
+    def pairs(self, article_id: str) -> list[tuple[str, str]]:
+        """The pairs of compared annotators who both worked on the article."""
+        if self.report is None:
+            return []
+        row = next((r for r in self.report.articles if r.id == article_id), None)
+        names = [a for a in self.report.annotators if row is not None and row.spans.get(a) is not None]
+        return list(combinations(names, 2))
+
+    def action_adjudicate(self) -> None:
+        article_id = self.current_article()
+        pairs = self.pairs(article_id) if article_id is not None else []
+        if article_id is None or not pairs:
+            self.notify("No article worked on by two annotators under the cursor.", markup=False)
+            return
+        if len(pairs) == 1:
+            self._adjudicate(article_id, pairs[0])
+            return
+        from .modals import Choice, FuzzyPicker
+
+        choices = [Choice(str(n), Text(f"{name(a)} × {name(b)}"), f"{a} {b}") for n, (a, b) in enumerate(pairs)]
+
+        def picked(choice: str | None) -> None:
+            if choice is not None:
+                self._adjudicate(article_id, pairs[int(choice)])
+
+        self.app.push_screen(FuzzyPicker("Adjudicate which pair? (enter picks, escape cancels)", choices), picked)
+
+    def _adjudicate(self, article_id: str, pair: tuple[str, str]) -> None:
+        from .adjudicate import AdjudicateScreen
+
+        self.app.push_screen(AdjudicateScreen(article_id, *pair))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.data_table.id == "articles":

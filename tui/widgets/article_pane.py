@@ -37,8 +37,11 @@ class ArticlePane(Vertical):
 
     saved_text: reactive[str] = reactive("")
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, *, id: str | None = None, selection_hint: str = "{n} characters selected: 1-9 tags them",
+                 legend: bool = True) -> None:
         super().__init__(id=id)
+        self.selection_hint = selection_hint  # shown while a selection covers no annotation
+        self.legend = legend  # the tag keys' legend: only where digits tag
         self.article: Article | None = None
         self.annotations: list[Annotation] = []
         self.tags: tuple[Tag, ...] = ()
@@ -70,6 +73,7 @@ class ArticlePane(Vertical):
             Text(f"⚠ {len(bidi)} bidi control character(s), shown as ⇆: the text may display out of order")
         )
         self.query_one(".legend", Static).update(self._legend())
+        self.query_one(".legend", Static).display = self.legend
         self.view.show(article.text)
         self.set_annotations(annotations)
 
@@ -102,7 +106,7 @@ class ArticlePane(Vertical):
         details = Text(no_wrap=True, overflow="ellipsis")
         if not found:
             start, end = self.view.selected_offsets
-            hint = f"{end - start} characters selected: 1-9 tags them" if end > start else ""
+            hint = self.selection_hint.format(n=end - start) if end > start else ""
             details.append(hint, style="italic")
         for n, note in enumerate(found[:3]):
             if n:
