@@ -105,3 +105,34 @@ async def test_ctrl_f_finds_in_the_article_and_a_digit_tags_the_match(mem: Store
         assert not app.screen.query_one("#find", Input).has_class("shown")
         await pilot.press("3")
         assert [(a.start, a.end, a.tag) for a in mem.annotations(article)] == [(18, 22, "quote")]
+
+
+async def test_enter_on_a_result_selects_that_annotation_not_one_overlapping_it(mem: Store) -> None:
+    text = "Officials said the missile flew far. Markets were calm."
+    article = mem.add_article(text, "Overlap").article.id
+    outer = mem.create(article, 0, text.index(".") + 1, "claim", note="the whole sentence")
+    inner = mem.create(article, 0, len("Officials said"), "quote")  # same start, innermost
+    app = PenmarkApp(mem)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash")
+        screen = app.screen
+        assert isinstance(screen, SearchScreen)
+        await pilot.press(*"tag:claim missile")
+        await wait_for_results(pilot, screen, 1)
+        await pilot.press("enter")
+        await pilot.pause()
+        reader = app.screen
+        assert isinstance(reader, ReaderScreen)
+        assert [a.id for a in reader.pane.under_cursor()] == [outer.id, inner.id]
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press("ctrl+u", *"edited", "enter")
+        await pilot.pause()
+        assert mem.annotation(outer.id).note == "edited" and mem.annotation(inner.id).note == ""
+        await pilot.press("2")  # a digit retags the chosen one too
+        await pilot.pause()
+        assert (mem.annotation(outer.id).tag, mem.annotation(inner.id).tag) == ("opinion", "quote")
+        await pilot.press("end")  # the cursor left it: innermost first again
+        await pilot.press("home")
+        assert reader.pane.under_cursor()[0].id == inner.id
+

@@ -164,8 +164,8 @@ class SearchScreen(Screen[None]):
     def open(self, result: Hit | Passage) -> None:
         """The reader on the result's article, its cursor on the annotation (or passage)."""
         if isinstance(result, Passage):
-            article_id, offset = result.article_id, result.start
+            article_id, offset, chosen = result.article_id, result.start, None
         else:
-            article_id, offset = result.annotation.article_id, result.annotation.start
+            article_id, offset, chosen = result.annotation.article_id, result.annotation.start, result.annotation.id
         self.app.pop_screen()
-        self.app.open_reader([article_id], at=offset)  # type: ignore[attr-defined]
+        self.app.open_reader([article_id], at=offset, select=chosen)  # type: ignore[attr-defined]
