@@ -199,14 +199,14 @@ class Searcher:
             with self._reading() as conn:
                 names = [name for (name,) in conn.execute("SELECT name FROM tags")]
             tags, unknown = _tags_named(names, query.tags)
-            if unknown:
-                hints.append(f"no tag is named {', '.join(unknown)} (tags: {', '.join(names)})")
-                if not tags:
-                    return Results([], tuple(hints))
+            not_tags, not_unknown = _tags_named(names, query.not_tags)
+            if unknown or not_unknown:
+                hints.append(f"no tag is named {', '.join(unknown + not_unknown)} (tags: {', '.join(names)})")
+            if unknown and not tags:
+                return Results([], tuple(hints))
             if tags:
                 where.append("a.tag IN (SELECT value FROM json_each(?))")
                 args.append(json.dumps(tags))
-            not_tags, _unknown = _tags_named(names, query.not_tags)
             if not_tags:
                 where.append("a.tag NOT IN (SELECT value FROM json_each(?))")
                 args.append(json.dumps(not_tags))

@@ -234,6 +234,8 @@ def test_tag_filters_ignore_case_and_take_underscore_or_quotes_for_a_space(
 def test_an_unknown_tag_finds_nothing_and_names_the_tags(labelled: Searcher) -> None:
     results = labelled.annotations("tag:evidense")
     assert results.hits == [] and any("no tag is named evidense" in hint and "My Label" in hint for hint in results.hints)
+    results = labelled.annotations("-tag:evidense")  # excludes nothing, and says why
+    assert len(results.hits) == 3 and any("no tag is named evidense" in hint for hint in results.hints)
 
 
 def test_in_and_note_take_a_quoted_value(labelled: Searcher) -> None:
