@@ -2,10 +2,11 @@
 
     denuclearisation hwasong 20        free words: every one must match (typos forgiven)
     "exact phrase"                     words in this order, exactly
-    tag:claim  -tag:opinion            only / never these tags
+    tag:claim  -tag:opinion            only / never these tags (any case; tag:My_Label, tag:"My Label")
     by:alice                           only this annotator
     in:korea                           only articles whose title matches
     note:sanctions                     words that must be in the note
+    in:"two words"  note:"two words"   a quoted value is one value (every word of it must match)
 
 Nothing a user types is passed to SQLite's FTS5 syntax: words become quoted terms, so `AND`,
 `NEAR(`, `*` or a stray quote are just text. An unbalanced quote closes at the end of the query.
@@ -18,7 +19,9 @@ import unicodedata
 from dataclasses import dataclass, field
 
 _TOKEN = re.compile(r"[^\W_]+")  # letters and digits, as FTS5's unicode61 tokenizer splits
-_FILTER = re.compile(r"(-?)(tag|by|in|note):(\S*)", re.IGNORECASE)
+# A filter (its value quoted, or up to the next space or quote), or a phrase; leftmost first, so a
+# filter inside a phrase is part of the phrase and a phrase after a filter is its value.
+_PART = re.compile(r'(?<!\S)(-?)(tag|by|in|note):(?:"([^"]*)"|([^\s"]*))|"([^"]*)"', re.IGNORECASE)
 
 
 def fold(text: str) -> str:
@@ -51,6 +54,11 @@ def tokens(text: str) -> list[str]:
 def token_spans(text: str) -> list[tuple[int, int, str]]:
     """(start, end, folded word) for each word of ``text``."""
     return [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(fold(text))]
+
+
+def tag_key(name: str) -> str:
+    """What a tag filter compares: case ignored, ``_`` standing for a space (``tag:My_Label``)."""
+    return "_".join(name.casefold().split())
 
 
 @dataclass(frozen=True)
@@ -90,29 +98,29 @@ def parse(raw: str) -> Query:
         hints.append("unbalanced quote: the phrase runs to the end of the query")
         text += '"'
     phrases = []
-    for phrase in re.findall(r'"([^"]*)"', text):
-        words = tuple(tokens(phrase))
-        if words:
-            phrases.append(words)
-    text = re.sub(r'"[^"]*"', " ", text)
-
     found: dict[str, list[str]] = {"tag": [], "-tag": [], "by": [], "in": [], "note": []}
-    for negate, name, value in _FILTER.findall(text):
-        key = f"{negate}{name.lower()}"
+    for match in _PART.finditer(text):
+        negate, name, quoted, bare, phrase = match.groups()
+        if name is None:
+            words = tuple(tokens(phrase))
+            if words:
+                phrases.append(words)
+            continue
+        key, value = f"{negate}{name.lower()}", (quoted if quoted is not None else bare).strip()
         if not value:
             hints.append(f"{name}: needs a value, e.g. {name}:{'claim' if name.lower() == 'tag' else 'word'}")
         elif key in found:
             found[key].append(value)
         else:
             hints.append(f"-{name}: is not supported; use -tag:")
-    text = _FILTER.sub(" ", text)
+    text = _PART.sub(" ", text)
 
     words = tuple(tokens(text))
     query = Query(
         words=words,
         phrases=tuple(phrases),
-        tags=tuple(v.lower() for v in found["tag"]),
-        not_tags=tuple(v.lower() for v in found["-tag"]),
+        tags=tuple(found["tag"]),  # as typed: the searcher matches them to tag names (tag_key)
+        not_tags=tuple(found["-tag"]),
         annotators=tuple(found["by"]),
         title_words=tuple(w for v in found["in"] for w in tokens(v)),
         note_words=tuple(w for v in found["note"] for w in tokens(v)),

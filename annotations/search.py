@@ -36,7 +36,7 @@ from rapidfuzz.distance import OSA
 
 from . import schema
 from .model import ANNOTATION_COLUMNS, Annotation
-from .query import Query, fold, parse, token_spans, tokens
+from .query import Query, fold, parse, tag_key, token_spans, tokens
 
 if TYPE_CHECKING:
     from .store import Store
@@ -102,13 +102,19 @@ def _quoted(term: str) -> str:
 class Searcher:
     """Searches one store. Safe to call from a worker thread (it reads through the store's lock)."""
 
-    def __init__(self, store: Store, *, vocabulary_max_age: float = 30.0) -> None:
+    def __init__(self, store: Store, *, vocabulary_max_age: float = 30.0, vocabulary_min_age: float = 3.0) -> None:
         self.store = store
-        self.vocabulary_max_age = vocabulary_max_age
-        self._vocabulary: Vocabulary | None = None
-        self._loaded_at = 0.0
+        self.vocabulary_max_age = vocabulary_max_age  # the longest a vocabulary is used (others' saves)
+        self.vocabulary_min_age = vocabulary_min_age  # the shortest, after a save through this store
+        self._vocabularies: dict[str, tuple[Vocabulary, float]] = {}  # index -> (it, when loaded)
+        self._committed_at = 0.0  # when this store last committed
         self._conn: sqlite3.Connection | None = None
         self._lock = threading.RLock()  # a read may load the vocabulary on the way
+        store.commit_hooks.append(self._committed)
+
+    def _committed(self) -> None:
+        # Called on every save: only note the time (a reload is left to the next search).
+        self._committed_at = time.monotonic()
 
     @contextmanager
     def _reading(self) -> Iterator[sqlite3.Connection]:
@@ -125,47 +131,57 @@ class Searcher:
 
     def close(self) -> None:
         with self._lock:
+            if self._committed in self.store.commit_hooks:
+                self.store.commit_hooks.remove(self._committed)
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
 
     # --- the vocabulary ------------------------------------------------------------------
 
-    def vocabulary(self) -> Vocabulary:
-        if self._vocabulary is None or time.monotonic() - self._loaded_at > self.vocabulary_max_age:
-            with self._reading() as conn:
-                conn.execute(
-                    "CREATE VIRTUAL TABLE IF NOT EXISTS temp.annotations_terms "
-                    "USING fts5vocab(main, 'annotations_fts', 'row')"
-                )
-                self._vocabulary = Vocabulary(conn.execute("SELECT term, doc FROM temp.annotations_terms"))
-            self._loaded_at = time.monotonic()
-        return self._vocabulary
+    def vocabulary(self, index: str = "annotations_fts") -> Vocabulary:
+        """The terms of ``index`` (annotations_fts or articles_fts), cached. Reloaded once it is
+        ``vocabulary_max_age`` old, or ``vocabulary_min_age`` old if this store saved since: a
+        new word soon becomes typo-findable, yet a burst of saves costs one reload, not one each
+        (loading a million annotations' terms takes a third of a second)."""
+        cached = self._vocabularies.get(index)
+        now = time.monotonic()
+        if cached is not None:
+            vocabulary, loaded_at = cached
+            age = now - loaded_at
+            if age <= self.vocabulary_max_age and (self._committed_at < loaded_at or age <= self.vocabulary_min_age):
+                return vocabulary
+        with self._reading() as conn:
+            conn.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{index}_terms USING fts5vocab(main, '{index}', 'row')")
+            vocabulary = Vocabulary(conn.execute(f"SELECT term, doc FROM temp.{index}_terms"))
+        self._vocabularies[index] = (vocabulary, now)
+        return vocabulary
 
-    def _alternatives(self, word: str) -> list[str]:
+    def _alternatives(self, word: str, vocabulary: Vocabulary) -> list[str]:
         """FTS5 terms, any of which may stand for ``word``."""
         found = [_quoted(word) + ("*" if len(word) >= 3 and not word.isdigit() else "")]
         parts = _LETTERS_DIGITS.findall(word)
         if len(parts) > 1:
             found.append(_quoted(" ".join(parts)))
-        found.extend(_quoted(term) for term in self.vocabulary().near(word))
+        found.extend(_quoted(term) for term in vocabulary.near(word))
         return found
 
-    def _match(self, query: Query, *, note_column: bool) -> str:
-        groups = [f"({' OR '.join(self._alternatives(word))})" for word in query.words]
+    def _match(self, query: Query, *, note_column: bool, vocabulary: Vocabulary) -> str:
+        groups = [f"({' OR '.join(self._alternatives(word, vocabulary))})" for word in query.words]
         groups += [_quoted(" ".join(phrase)) for phrase in query.phrases]
         if query.note_words:
-            notes = " AND ".join(f"({' OR '.join(self._alternatives(w))})" for w in query.note_words)
+            notes = " AND ".join(f"({' OR '.join(self._alternatives(w, vocabulary))})" for w in query.note_words)
             groups.append(f"note : ({notes})" if note_column else f"({notes})")
         return " AND ".join(groups)
 
-    def _marked_terms(self, query: Query) -> tuple[set[str], tuple[str, ...]]:
+    @staticmethod
+    def _marked_terms(query: Query, vocabulary: Vocabulary) -> tuple[set[str], tuple[str, ...]]:
         """Words to highlight: exact terms and typo alternatives, and prefixes."""
         exact: set[str] = set()
         for word in (*query.words, *query.note_words):
             exact.add(word)
             exact.update(_LETTERS_DIGITS.findall(word))
-            exact.update(self.vocabulary().near(word))
+            exact.update(vocabulary.near(word))
         exact.update(word for phrase in query.phrases for word in phrase)
         prefixes = tuple(w for w in (*query.words, *query.note_words) if len(w) >= 3 and not w.isdigit())
         return exact, prefixes
@@ -179,12 +195,21 @@ class Searcher:
             return Results([], query.hints)
         hints = list(query.hints)
         where, args = ["a.deleted IS NULL"], []
-        if query.tags:
-            where.append("a.tag IN (SELECT value FROM json_each(?))")
-            args.append(json.dumps(list(query.tags)))
-        if query.not_tags:
-            where.append("a.tag NOT IN (SELECT value FROM json_each(?))")
-            args.append(json.dumps(list(query.not_tags)))
+        if query.tags or query.not_tags:
+            with self._reading() as conn:
+                names = [name for (name,) in conn.execute("SELECT name FROM tags")]
+            tags, unknown = _tags_named(names, query.tags)
+            not_tags, not_unknown = _tags_named(names, query.not_tags)
+            if unknown or not_unknown:
+                hints.append(f"no tag is named {', '.join(unknown + not_unknown)} (tags: {', '.join(names)})")
+            if unknown and not tags:
+                return Results([], tuple(hints))
+            if tags:
+                where.append("a.tag IN (SELECT value FROM json_each(?))")
+                args.append(json.dumps(tags))
+            if not_tags:
+                where.append("a.tag NOT IN (SELECT value FROM json_each(?))")
+                args.append(json.dumps(not_tags))
         if query.annotators:
             where.append("lower(a.annotator) IN (SELECT lower(value) FROM json_each(?))")
             args.append(json.dumps(list(query.annotators)))
@@ -200,7 +225,7 @@ class Searcher:
                 "SELECT a.seq, a.quote, a.note FROM annotations_fts JOIN annotations a ON a.seq = annotations_fts.rowid "
                 f"WHERE annotations_fts MATCH ? AND {' AND '.join(where)} ORDER BY annotations_fts.rowid DESC LIMIT ?"
             )
-            args = [self._match(query, note_column=True), *args, CANDIDATES]
+            args = [self._match(query, note_column=True, vocabulary=self.vocabulary()), *args, CANDIDATES]
         else:
             sql = f"SELECT a.seq, a.quote, a.note FROM annotations a WHERE {' AND '.join(where)} ORDER BY a.seq DESC LIMIT ?"
             args.append(limit)
@@ -214,7 +239,7 @@ class Searcher:
                     [json.dumps([seq for _score, seq in best])],
                 )
             }
-        exact, prefixes = self._marked_terms(query)
+        exact, prefixes = self._marked_terms(query, self.vocabulary())
         hits = [
             Hit(note := Annotation(*rows[seq][:-1]), rows[seq][-1], round(score, 1), _marks(note.quote, exact, prefixes))
             for score, seq in best
@@ -251,15 +276,17 @@ class Searcher:
             where = " AND ar.id IN (SELECT value FROM json_each(?))"
             args.append(json.dumps(self._articles_titled(query.title_words)))
         plain = Query(words=query.words, phrases=query.phrases)
-        match = self._match(plain, note_column=False)
+        vocabulary = self.vocabulary("articles_fts")  # typos forgiven against the articles' words
+        match = self._match(plain, note_column=False, vocabulary=vocabulary)
         with self._reading() as conn:
             rows = conn.execute(
                 "SELECT ar.id, ar.title, ar.text FROM articles_fts JOIN articles ar ON ar.seq = articles_fts.rowid "
                 f"WHERE articles_fts MATCH ?{where} ORDER BY rank LIMIT ?",
                 [match, *args, limit],
             ).fetchall()
-        exact, prefixes = self._marked_terms(plain)
-        passages = [_passage(article_id, title, text, exact, prefixes) for article_id, title, text in rows]
+        exact, prefixes = self._marked_terms(plain, vocabulary)
+        phrase = plain.phrases[0] if plain.phrases else None
+        passages = [_passage(article_id, title, text, exact, prefixes, phrase) for article_id, title, text in rows]
         if not passages:
             hints.append(_nothing_found(query))
         return passages, tuple(hints)
@@ -288,6 +315,15 @@ class Searcher:
             scored.append(Hit(other, row[-1], round(score, 1), _marks(other.quote, set(rare), ())))
         scored.sort(key=lambda hit: hit.score, reverse=True)
         return scored[:limit]
+
+
+def _tags_named(names: list[str], values: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """The tag ``names`` that ``values`` stand for (see tag_key), and the values naming none."""
+    by_key: dict[str, list[str]] = defaultdict(list)
+    for name in names:
+        by_key[tag_key(name)].append(name)
+    found = [name for value in values for name in by_key.get(tag_key(value), ())]
+    return found, [value for value in values if tag_key(value) not in by_key]
 
 
 def _best(query: Query, candidates: list[tuple[int, str, str]], limit: int) -> list[tuple[float, int]]:
@@ -326,19 +362,28 @@ def _marks(text: str, exact: set[str], prefixes: tuple[str, ...]) -> tuple[tuple
     return tuple(spans)
 
 
-def _passage(article_id: str, title: str, text: str, exact: set[str], prefixes: tuple[str, ...]) -> Passage:
-    """The first place in ``text`` where a query word shows, and a one-line snippet around it."""
+def _passage(
+    article_id: str, title: str, text: str, exact: set[str], prefixes: tuple[str, ...],
+    phrase: tuple[str, ...] | None = None,
+) -> Passage:
+    """The first place in ``text`` where the query's phrase shows (or, without one, a query
+    word), and a one-line snippet around it."""
     start = end = 0
-    words = sorted(exact | set(prefixes), key=len, reverse=True)
-    pattern = re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, words)) + ")", re.IGNORECASE)
-    match = pattern.search(text)
-    if match is None:  # accents or case folding that a plain search cannot see: fold and look
-        window = fold(text[:200_000])
-        match = pattern.search(window)
+    match = None
+    if phrase:  # its words in order with only non-words between them, as FTS5 matched them
+        pattern = re.compile(r"(?<![^\W_])" + r"[\W_]+".join(map(re.escape, phrase)) + r"(?![^\W_])")
+        match = pattern.search(fold(text))  # fold is one character for one: offsets hold
+    if match is None:
+        words = sorted(exact | set(prefixes), key=len, reverse=True)
+        pattern = re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, words)) + ")", re.IGNORECASE)
+        match = pattern.search(text)
+        if match is None:  # accents or case folding that a plain search cannot see: fold and look
+            window = fold(text[:200_000])
+            match = pattern.search(window)
     if match is not None:
         start = match.start()
         word = _WORD.match(text, start)
-        end = word.end() if word else match.end()
+        end = max(word.end() if word else match.end(), match.end() if phrase else 0)
     left = max(0, start - 60)
     if left:  # begin the snippet on a whole word
         left = next((i + 1 for i in range(left, start) if text[i].isspace()), left)

@@ -59,11 +59,12 @@ class PenmarkApp(App[None]):
         if self._searcher is not None:
             self._searcher.close()
 
-    def open_reader(self, article_ids: list[str], *, at: int | None = None) -> None:
-        """The reader on one or two articles; ``at``: where the cursor starts in the first."""
+    def open_reader(self, article_ids: list[str], *, at: int | None = None, select: str | None = None) -> None:
+        """The reader on one or two articles; ``at``: where the cursor starts in the first;
+        ``select``: the annotation there that keys act on (before any overlapping it)."""
         from .screens.reader import ReaderScreen  # TextArea and friends: not for the first screen
 
-        self.push_screen(ReaderScreen(article_ids, at=at))
+        self.push_screen(ReaderScreen(article_ids, at=at, select=select))
 
     def action_search(self) -> None:
         from .screens.search import SearchScreen

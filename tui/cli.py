@@ -472,18 +472,31 @@ def resolve_article(store, reference: str) -> str:
 
 # --- parser --------------------------------------------------------------------------------
 
+def _short_id(annotation_id: str) -> str:
+    """The end of an id: a UUIDv7 begins with its time, shared by annotations made together (an
+    import), and ends with random digits that tell them apart."""
+    return "…" + annotation_id.replace("-", "")[-8:]
+
+
 def cmd_search(args: argparse.Namespace) -> int:
     from annotations.search import Searcher
 
+    if args.limit < 1:
+        err(f"search: --limit must be 1 or more, not {args.limit}")
+        return 2
+    query = " ".join(args.query)
+    if not query.strip():
+        err("search: give a query, e.g. penmark search 'sanctions tag:claim'")
+        return 2
     store = open_store(args)
     searcher = Searcher(store)
     try:
         if args.passages:
-            passages, hints = searcher.passages(args.query, limit=args.limit)
+            passages, hints = searcher.passages(query, limit=args.limit)
             rows = [{"article_id": p.article_id, "title": p.title, "start": p.start, "end": p.end,
                      "snippet": p.snippet} for p in passages]
         else:
-            results = searcher.annotations(args.query, limit=args.limit)
+            results = searcher.annotations(query, limit=args.limit)
             hints = results.hints
             rows = [{"id": h.annotation.id, "article_id": h.annotation.article_id, "title": h.title,
                      "start": h.annotation.start, "end": h.annotation.end, "tag": h.annotation.tag,
@@ -503,7 +516,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         else:
             out(visible(f"{row['score']:5.1f}  {row['tag']:<14} {row['title']}", one_line=True))
             note = f"  [{row['note']}]" if row["note"] else ""
-            out(visible(f"       “{row['quote']}”{note}  ({row['annotator']}, {row['id'][:8]})", one_line=True))
+            out(visible(f"       “{row['quote']}”{note}  ({row['annotator']}, {_short_id(row['id'])})", one_line=True))
     return 0
 
 
@@ -558,7 +571,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.set_defaults(func=cmd_app)
 
     sub = commands.add_parser("search", help="find annotations (or passages) by fuzzy keyword")
-    sub.add_argument("query", metavar="QUERY",
+    sub.add_argument("query", nargs="*", metavar="QUERY",  # words starting with "-": see main()
                      help='words (typos forgiven), "a phrase", tag:T, -tag:T, by:NAME, in:TITLE-WORDS, note:WORDS')
     sub.add_argument("--limit", type=int, default=20, help="at most this many results (default 20)")
     sub.add_argument("--json", action="store_true", help="one JSON object per result")
@@ -601,7 +614,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        # argparse takes "-tag:claim" for an option it does not know: in a query it is a word.
+        if args.func is not cmd_search or any(arg.startswith("--") for arg in unknown):
+            parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+        args.query = [*args.query, *unknown]
     if len(getattr(args, "articles", [])) > 2:
         err("read: give one or two articles")
         return 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -308,3 +309,38 @@ def test_backup_counts_are_plural_only_when_not_one(penmark: Penmark, tmp_path: 
         store.close()
     done = penmark("backup", str(tmp_path / "one.db"))
     assert ": 1 annotation of 1 article, schema " in done.stdout, done.stdout
+
+
+def test_search_negated_tags_limits_and_distinct_short_ids(penmark: Penmark, tmp_path: Path) -> None:
+    text = "Fishing fleets of the north sailed. The paparo birds crossed the Sea of Japan at dawn."
+    labels = [[start, start + len(part), tag] for part, tag in
+              [("Fishing fleets", "Evidence"), ("paparo birds", "My Label"), ("Sea of Japan", "claim")]
+              if (start := text.index(part)) >= 0]
+    records = tmp_path / "labelled.jsonl"
+    records.write_text(json.dumps({"id": 1, "text": text, "label": labels}) + "\n", encoding="utf-8")
+    penmark("import", "--format", "doccano", str(records))
+
+    def tags(*query: str) -> list[str]:
+        return sorted(json.loads(line)["tag"] for line in penmark("search", "--json", *query).stdout.splitlines())
+
+    assert tags("tag:evidence") == tags("tag:Evidence") == ["Evidence"]
+    assert tags('tag:"My Label"') == tags("tag:my_label") == ["My Label"]
+    assert tags("-tag:claim") == tags("--", "-tag:claim") == ["Evidence", "My Label"]  # no argparse error
+    assert tags("-tag:claim", "-tag:evidence", "--limit", "5") == ["My Label"]
+    assert tags("birds", "-tag:claim") == ["My Label"]  # every word given is part of the query
+
+    plain = penmark("search", "tag:evidence tag:my_label tag:claim").stdout
+    short = re.findall(r", …([0-9a-f]{8})\)$", plain, re.MULTILINE)
+    assert len(short) == 3 and len(set(short)) == 3  # made in the same millisecond, told apart all the same
+
+    for limit in ("0", "-1"):
+        refused = penmark("search", "birds", "--limit", limit, check=2)
+        assert refused.stdout == "" and refused.stderr.count("\n") == 1 and "--limit" in refused.stderr
+    assert "unrecognized arguments: --bogus" in penmark("search", "birds", "--bogus", check=2).stderr
+    assert "unrecognized arguments: -x" in penmark("list", "-x", check=2).stderr
+    assert "give a query" in penmark("search", check=2).stderr
+
+    passages = [json.loads(line) for line in penmark("search", "--passages", "--json", "paparro").stdout.splitlines()]
+    assert [p["start"] for p in passages] == [text.index("paparo")]
+    passages = [json.loads(line) for line in penmark("search", "--passages", "--json", '"Sea of Japan"').stdout.splitlines()]
+    assert [p["start"] for p in passages] == [text.index("Sea of Japan")]

@@ -6,9 +6,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from annotations.query import fold, parse, tokens
+from annotations.query import fold, parse, tag_key, tokens
 from annotations.search import Searcher
 from annotations.store import Store
+from annotations.tags import Tag
 
 ARTICLE_A = (
     "Kim Jong-un watched the Hwasong-20 launch on Tuesday.\n"
@@ -168,7 +169,7 @@ def test_query_parsing_and_folding() -> None:
     query = parse('Hwasong-20 "Kim Jong" tag:Claim -tag:opinion by:Bob in:Seoul note:Date')
     assert query.words == ("hwasong", "20")
     assert query.phrases == (("kim", "jong"),)
-    assert (query.tags, query.not_tags, query.annotators) == (("claim",), ("opinion",), ("Bob",))
+    assert (query.tags, query.not_tags, query.annotators) == (("Claim",), ("opinion",), ("Bob",))  # as typed
     assert (query.title_words, query.note_words) == (("seoul",), ("date",))
     assert fold("Café ÉTÉ") == "cafe ete" and len(fold("e\u0301")) == 2
     assert fold("İstanbul’s Ⅻ") == "istanbul’s ⅻ"  # one character for one, even where lower() makes two
@@ -187,3 +188,103 @@ def test_a_file_database_is_searched_on_a_connection_of_its_own(file_store: Stor
         assert [p.title for p in passages] == ["Missile test coverage"]
     finally:
         searcher.close()
+
+
+def test_a_quoted_filter_value_is_one_value_and_a_filter_in_a_phrase_is_text() -> None:
+    query = parse('tag:"My Label" -tag:"Other one" in:"ballistic bargain" note:"check date" by:"Ann Lee" sea')
+    assert (query.tags, query.not_tags, query.annotators) == (("My Label",), ("Other one",), ("Ann Lee",))
+    assert (query.title_words, query.note_words, query.words) == (("ballistic", "bargain"), ("check", "date"), ("sea",))
+    assert not query.phrases and not query.hints
+    inside = parse('"see tag:claim here"')
+    assert inside.phrases == (("see", "tag", "claim", "here"),) and not inside.tags
+    assert parse('tag:"My Label').tags == ("My Label",)  # an unbalanced quote closes at the end
+    assert tag_key("My Label") == tag_key("my_label") == tag_key("MY  LABEL") == "my_label"
+
+
+@pytest.fixture
+def labelled() -> Searcher:
+    """Tags as a dataset brings them: capital letters and spaces."""
+    store = Store.memory(annotator="alice")
+    store.set_tags([*store.tags(), Tag("Evidence", None, "#336699"), Tag("My Label", None, "#993366")])
+    article = store.add_article(ARTICLE_A, "The ballistic bargain").article.id
+    store.create(article, *span(ARTICLE_A, "Kim Jong-un watched"), "Evidence")
+    store.create(article, *span(ARTICLE_A, "Talks on denuclearization"), "My Label", note="check the date")
+    store.create(article, *span(ARTICLE_A, "The ministry denied"), "claim")
+    return Searcher(store)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("tag:Evidence", ["Kim Jong-un watched"]),
+        ("tag:evidence", ["Kim Jong-un watched"]),
+        ("tag:EVIDENCE kim", ["Kim Jong-un watched"]),
+        ('tag:"My Label"', ["Talks on denuclearization"]),
+        ("tag:my_label", ["Talks on denuclearization"]),
+        ("-tag:evidence -tag:My_Label", ["The ministry denied"]),
+        ('-tag:"my label" -tag:claim', ["Kim Jong-un watched"]),
+    ],
+)
+def test_tag_filters_ignore_case_and_take_underscore_or_quotes_for_a_space(
+    labelled: Searcher, query: str, expected: list[str]
+) -> None:
+    assert quotes(labelled, query) == expected
+
+
+def test_an_unknown_tag_finds_nothing_and_names_the_tags(labelled: Searcher) -> None:
+    results = labelled.annotations("tag:evidense")
+    assert results.hits == [] and any("no tag is named evidense" in hint and "My Label" in hint for hint in results.hints)
+    results = labelled.annotations("-tag:evidense")  # excludes nothing, and says why
+    assert len(results.hits) == 3 and any("no tag is named evidense" in hint for hint in results.hints)
+
+
+def test_in_and_note_take_a_quoted_value(labelled: Searcher) -> None:
+    assert quotes(labelled, 'in:"ballistic bargain"') == ["The ministry denied", "Talks on denuclearization",
+                                                         "Kim Jong-un watched"]
+    assert quotes(labelled, 'in:"ballistic nothing"') == []
+    assert quotes(labelled, 'note:"check the date"') == ["Talks on denuclearization"]
+
+
+def test_passages_forgive_typos_in_words_nobody_annotated() -> None:
+    store = Store.memory(annotator="alice")
+    store.add_article("A paparo bird sang over the harbour.", "Birds")
+    store.create(store.add_article("Nothing here.", "Other").article.id, 0, 7, "claim")
+    searcher = Searcher(store)
+    for query in ("paparo", "paparro", "harbuor"):
+        passages, _hints = searcher.passages(query)
+        assert [p.title for p in passages] == ["Birds"], query
+
+
+def test_a_phrase_passage_starts_at_the_phrase() -> None:
+    store = Store.memory(annotator="alice")
+    text = "Fishing fleets of the north went out. Later the storm over the Sea of Japan grew."
+    store.add_article(text, "Storm")
+    passages, _hints = Searcher(store).passages('"Sea of Japan"')
+    assert len(passages) == 1
+    assert (passages[0].start, passages[0].end) == span(text, "Sea of Japan")
+    passages, _hints = Searcher(store).passages('fleets "sea of japan"')
+    assert passages[0].start == text.index("Sea of Japan")
+
+
+def test_a_word_annotated_here_becomes_typo_findable_soon_after_the_save() -> None:
+    store = Store.memory(annotator="alice")
+    article = store.add_article(ARTICLE_A, "Korea").article.id
+    store.create(article, *span(ARTICLE_A, "Kim Jong-un watched"), "claim")
+    searcher = Searcher(store, vocabulary_min_age=0.0)
+    assert quotes(searcher, "ministyr") == []  # loads the vocabulary: "ministry" is not in it
+    store.create(article, *span(ARTICLE_A, "The ministry denied"), "claim")
+    assert quotes(searcher, "ministyr") == ["The ministry denied"]
+    loaded = searcher.vocabulary()
+    assert searcher.vocabulary() is loaded  # no save since: the cache is kept
+    searcher.close()
+    assert searcher._committed not in store.commit_hooks
+
+
+def test_after_a_save_the_vocabulary_is_kept_for_its_minimum_age() -> None:
+    store = Store.memory(annotator="alice")
+    article = store.add_article(ARTICLE_A, "Korea").article.id
+    searcher = Searcher(store, vocabulary_min_age=3600.0)
+    loaded = searcher.vocabulary()
+    store.create(article, *span(ARTICLE_A, "The ministry denied"), "claim")
+    assert searcher.vocabulary() is loaded  # a burst of saves does not reload on every keystroke
+    assert quotes(searcher, "ministry") == ["The ministry denied"]  # exact words never wait for it

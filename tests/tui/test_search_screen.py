@@ -105,3 +105,91 @@ async def test_ctrl_f_finds_in_the_article_and_a_digit_tags_the_match(mem: Store
         assert not app.screen.query_one("#find", Input).has_class("shown")
         await pilot.press("3")
         assert [(a.start, a.end, a.tag) for a in mem.annotations(article)] == [(18, 22, "quote")]
+
+
+async def test_enter_on_a_result_selects_that_annotation_not_one_overlapping_it(mem: Store) -> None:
+    text = "Officials said the missile flew far. Markets were calm."
+    article = mem.add_article(text, "Overlap").article.id
+    outer = mem.create(article, 0, text.index(".") + 1, "claim", note="the whole sentence")
+    inner = mem.create(article, 0, len("Officials said"), "quote")  # same start, innermost
+    app = PenmarkApp(mem)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash")
+        screen = app.screen
+        assert isinstance(screen, SearchScreen)
+        await pilot.press(*"tag:claim missile")
+        await wait_for_results(pilot, screen, 1)
+        await pilot.press("enter")
+        await pilot.pause()
+        reader = app.screen
+        assert isinstance(reader, ReaderScreen)
+        assert [a.id for a in reader.pane.under_cursor()] == [outer.id, inner.id]
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press("ctrl+u", *"edited", "enter")
+        await pilot.pause()
+        assert mem.annotation(outer.id).note == "edited" and mem.annotation(inner.id).note == ""
+        await pilot.press("2")  # a digit retags the chosen one too
+        await pilot.pause()
+        assert (mem.annotation(outer.id).tag, mem.annotation(inner.id).tag) == ("opinion", "quote")
+        await pilot.press("end")  # the cursor left it: innermost first again
+        await pilot.press("home")
+        assert reader.pane.under_cursor()[0].id == inner.id
+
+
+async def test_similar_enter_opens_the_first_and_has_no_passages_toggle(mem: Store) -> None:
+    first = mem.add_article("Officials said the Hwasong-20 missile flew 1,000 km on Tuesday.", "Outlet one")
+    second = mem.add_article("The Hwasong-20 missile flew about 1,000 km, officials said.", "Outlet two")
+    for added in (first, second):
+        mem.create(added.article.id, 0, len(mem.article(added.article.id).text), "claim")
+    app = PenmarkApp(mem, open_ids=[first.article.id])
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("m")
+        screen = app.screen
+        assert isinstance(screen, SearchScreen)
+        await wait_for_results(pilot, screen, 1)
+        await pilot.press("ctrl+t")  # nothing to search the articles' text with: not offered
+        await pilot.pause()
+        assert not screen.passages and screen.query_one(OptionList).option_count == 1
+        assert screen.check_action("toggle_passages", ()) is False  # and so not in the key bar
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ReaderScreen)
+        assert app.screen.article_ids == [second.article.id]
+
+
+async def test_up_from_the_first_result_or_typing_returns_to_the_query(mem: Store) -> None:
+    for title in ("One", "Two", "Three"):
+        text = f"The missile report number {title}."
+        mem.create(mem.add_article(text, title).article.id, 0, len(text), "claim")
+    app = PenmarkApp(mem)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash")
+        screen = app.screen
+        assert isinstance(screen, SearchScreen)
+        query, listing = screen.query_one(Input), screen.query_one(OptionList)
+        await pilot.press(*"missile")
+        await wait_for_results(pilot, screen, 3)
+        await pilot.press("down", "down")
+        assert listing.has_focus and listing.highlighted == 1
+        await pilot.press("up")
+        assert listing.has_focus and listing.highlighted == 0
+        await pilot.press("up")  # from the first: back to the query, not round to the last
+        assert query.has_focus and query.value == "missile"
+        await pilot.press("down", "s")  # a letter typed in the list goes on with the query
+        await pilot.pause()
+        assert query.has_focus and query.value == "missiles"
+
+
+async def test_a_tab_in_a_note_is_one_space_in_the_results(mem: Store) -> None:
+    text = "The ministry denied the report."
+    article = mem.add_article(text, "Tabs").article.id
+    mem.create(article, 0, len(text), "claim", note="left\tright")
+    app = PenmarkApp(mem)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash", *"ministry")
+        screen = app.screen
+        await wait_for_results(pilot, screen, 1)
+        label = screen.query_one(OptionList).get_option_at_index(0).prompt
+        assert "left right" in label.plain and "\t" not in label.plain

@@ -89,10 +89,11 @@ class ReaderScreen(Screen[None]):
     ReaderScreen #find.shown { display: block; }
     """
 
-    def __init__(self, article_ids: list[str], *, at: int | None = None) -> None:
+    def __init__(self, article_ids: list[str], *, at: int | None = None, select: str | None = None) -> None:
         super().__init__()
         self.article_ids = article_ids
         self.start_at = at
+        self.select = select  # an annotation id: the one keys act on at ``at`` (a search result)
         self._find_pane: ArticlePane | None = None
         self._find_from = 0
         self.mode: Mode = "normal"
@@ -114,6 +115,7 @@ class ReaderScreen(Screen[None]):
         for pane, article_id in zip(self.panes, self.article_ids, strict=True):
             self.load(pane, article_id)
         self.panes[0].view.focus()
+        self.panes[0].preferred = self.select
         if self.start_at is not None:  # once laid out, so the view can centre it
             self.call_after_refresh(self.panes[0].view.move_to, self.start_at)
         self._data_version = self.app.store.data_version()

@@ -6,9 +6,10 @@ from typing import TYPE_CHECKING
 
 from rich.style import Style
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
@@ -27,13 +28,40 @@ _MARK = Style(bold=True, underline=True)
 _PLACEHOLDER = 'words (typos forgiven), "a phrase", tag:claim -tag:opinion by:NAME in:TITLE note:WORDS'
 
 
+def one_line(text: str) -> str:
+    """``text`` as one line of a list: control characters visible, a tab one space (not a wide
+    gap); one character for one, so marks keep their offsets."""
+    return visible(text, one_line=True).replace("\t", " ")
+
+
 def marked(text: str, marks: tuple[tuple[int, int], ...], limit: int = 300) -> Text:
     """``text`` on one line, control characters made visible, the marked spans emphasised."""
-    line = Text(visible(text[:limit], one_line=True), no_wrap=True, overflow="ellipsis")
+    line = Text(one_line(text[:limit]), no_wrap=True, overflow="ellipsis")
     for start, end in marks:
         if start < limit:
             line.stylize(_MARK, start, min(end, limit))
     return line
+
+
+class ResultList(OptionList):
+    """The results. Up from the first one, or typing, asks to go back to the query box."""
+
+    class BackToQuery(Message):
+        def __init__(self, character: str | None) -> None:
+            super().__init__()
+            self.character = character  # typed in the list: it belongs in the query
+
+    def action_cursor_up(self) -> None:
+        if not self.highlighted:  # the first (OptionList would wrap round to the last)
+            self.post_message(self.BackToQuery(None))
+        else:
+            super().action_cursor_up()
+
+    def on_key(self, event: events.Key) -> None:
+        if event.is_printable and event.character and not event.character.isspace():
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.BackToQuery(event.character))
 
 
 class SearchScreen(Screen[None]):
@@ -63,9 +91,10 @@ class SearchScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Input(placeholder=_PLACEHOLDER, id="query")
+        # Not select_on_focus: coming back from the results, typing goes on with the query.
+        yield Input(placeholder=_PLACEHOLDER, id="query", select_on_focus=False)
         yield Static("", classes="hint", markup=False)
-        yield OptionList(id="results")
+        yield ResultList(id="results")
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -117,13 +146,15 @@ class SearchScreen(Screen[None]):
         listing.clear_options()
         for n, result in enumerate(results):
             listing.add_option(Option(self._label(result, styles), id=str(n)))
+        if results:  # enter in the list (straight after m, say) opens the first
+            listing.highlighted = 0
         count = f"{len(results)} {'passage' if passages else 'result'}{'s' * (len(results) != 1)}"
         self._hint((count, *hints) if query or results else hints)
 
     @staticmethod
     def _label(result: Hit | Passage, styles: dict) -> Text:
         if isinstance(result, Passage):
-            label = Text(visible(result.title, one_line=True), style="bold", no_wrap=True, overflow="ellipsis")
+            label = Text(one_line(result.title), style="bold", no_wrap=True, overflow="ellipsis")
             label.append("\n")
             label.append_text(marked(result.snippet, result.snippet_marks))
             return label
@@ -131,14 +162,27 @@ class SearchScreen(Screen[None]):
         label = tag_chip(note.tag, styles)
         label.append(" ")
         label.append_text(marked(note.quote, result.marks))
-        details = Text(f"\n   {visible(result.title, one_line=True)}", style="dim", no_wrap=True, overflow="ellipsis")
+        details = Text(f"\n   {one_line(result.title)}", style="dim", no_wrap=True, overflow="ellipsis")
         if note.note:
-            details.append(f" · {visible(note.note, one_line=True)}", style="italic")
-        details.append(f" · {visible(note.annotator, one_line=True)}")
+            details.append(f" · {one_line(note.note)}", style="italic")
+        details.append(f" · {one_line(note.annotator)}")
         label.append_text(details)
         return label
 
     # --- keys ------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Quotes like one annotation's have no query to search the articles' text with.
+        return not (action == "toggle_passages" and self.similar_to is not None)
+
+    def on_result_list_back_to_query(self, event: ResultList.BackToQuery) -> None:
+        query = self.query_one(Input)
+        if not query.display:  # quotes like one annotation's: there is no query box
+            return
+        query.focus()
+        if event.character:
+            query.cursor_position = len(query.value)
+            query.insert_text_at_cursor(event.character)
 
     def action_close(self) -> None:
         self.app.pop_screen()
@@ -164,8 +208,8 @@ class SearchScreen(Screen[None]):
     def open(self, result: Hit | Passage) -> None:
         """The reader on the result's article, its cursor on the annotation (or passage)."""
         if isinstance(result, Passage):
-            article_id, offset = result.article_id, result.start
+            article_id, offset, chosen = result.article_id, result.start, None
         else:
-            article_id, offset = result.annotation.article_id, result.annotation.start
+            article_id, offset, chosen = result.annotation.article_id, result.annotation.start, result.annotation.id
         self.app.pop_screen()
-        self.app.open_reader([article_id], at=offset)  # type: ignore[attr-defined]
+        self.app.open_reader([article_id], at=offset, select=chosen)  # type: ignore[attr-defined]

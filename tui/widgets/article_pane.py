@@ -47,6 +47,9 @@ class ArticlePane(Vertical):
         self.tags: tuple[Tag, ...] = ()
         self.tag_styles: dict[str, tuple[Style, Style]] = {}
         self._saved_timer: Timer | None = None
+        # The annotation chosen elsewhere (a search result): first under the cursor while the
+        # cursor stays inside it, so keys act on it and not on one overlapping it.
+        self.preferred: str | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="pane-header"):
@@ -96,10 +99,16 @@ class ArticlePane(Vertical):
         return legend
 
     def under_cursor(self) -> list[Annotation]:
-        """Annotations covering the cursor, innermost first."""
+        """Annotations covering the cursor, innermost first (the ``preferred`` one before all)."""
         offset = self.view.cursor_offset
         found = [a for a in self.annotations if a.start <= offset < a.end and a.anchor != "orphan"]
-        return sorted(found, key=lambda a: (a.end - a.start, a.start))
+        found.sort(key=lambda a: (a.end - a.start, a.start))
+        if self.preferred is not None:
+            chosen = [a for a in found if a.id == self.preferred]
+            if not chosen:  # the cursor left it (or it was deleted): back to innermost first
+                self.preferred = None
+            return chosen + [a for a in found if a.id != self.preferred]
+        return found
 
     def update_details(self) -> None:
         found = self.under_cursor()
