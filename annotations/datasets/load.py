@@ -45,7 +45,7 @@ class LoadReport:
     articles_added: int = 0
     articles_present: int = 0
     annotations_added: int = 0
-    annotations_present: int = 0  # the same id, or the same span, tag and annotator, already here
+    annotations_present: int = 0  # the same id, or span, tag and annotator (any, if the file names none), here
     tags_added: list[str] = field(default_factory=list)
 
 
@@ -108,7 +108,9 @@ class _Loader:
     def article(self, item: IncomingArticle) -> None:
         """One article and its spans. A span the file gives a UUID is already here if that id is;
         one without is already here if a live annotation has its span, tag and annotator (so
-        two annotations alike but for their ids both survive a lossless round trip)."""
+        two annotations alike but for their ids both survive a lossless round trip). A span the
+        file names no annotator for (doccano, brat) is already here if a live annotation by
+        anyone has its span and tag: re-importing an export must not copy it to the importer."""
         article_id, text, carry = self._article(item)
         alike: set[tuple[int, int, str, str]] = set()
         if self.had_annotations:
@@ -116,6 +118,7 @@ class _Loader:
                 'SELECT start, "end", tag, annotator FROM annotations WHERE article_id = ? AND deleted IS NULL',
                 (article_id,),
             ))
+        by_anyone = {key[:3] for key in alike}
         rows = []
         for span in item.spans:
             given = _uuid(span.id)
@@ -124,12 +127,15 @@ class _Loader:
             if given is not None:
                 present = self.had_annotations and self.conn.execute(
                     "SELECT 1 FROM annotations WHERE id = ?", (given,)).fetchone() is not None
+            elif span.annotator is None:
+                present = key[:3] in by_anyone
             else:
                 present = key in alike
             if present:
                 self.report.annotations_present += 1
                 continue
             alike.add(key)
+            by_anyone.add(key[:3])
             rows.append(row)
         self.conn.executemany(_INSERT, rows)
         self.report.annotations_added += len(rows)

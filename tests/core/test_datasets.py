@@ -85,6 +85,18 @@ def test_other_formats_round_trip_spans_and_tags(filled: Store, tmp_path: Path, 
     assert len(copy.annotations()) == 4
 
 
+@pytest.mark.parametrize("format", ["doccano", "brat"])
+def test_a_format_without_annotators_reimported_by_another_adds_nothing(
+    filled: Store, tmp_path: Path, format: str
+) -> None:
+    """doccano and brat name no annotator: the same article, span and tag by anyone is present."""
+    target, _report = exported(filled, format, tmp_path)
+    filled.annotator = "root"
+    again = import_dataset(filled, format, target)
+    assert (again.annotations_added, again.annotations_present) == (0, 4)
+    assert filled.stats()["annotations_by_annotator"] == {"tester": 4}
+
+
 def test_w3c_round_trip_onto_the_same_text(filled: Store, tmp_path: Path) -> None:
     target, _report = exported(filled, "w3c", tmp_path)
     items = json.loads(target.read_text(encoding="utf-8"))
