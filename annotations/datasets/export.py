@@ -101,8 +101,11 @@ def export(
         stream = _checked(records(conn, filters), report, total, progress)
         try:
             _write(format, stream, target, force, report)
+        except BrokenPipeError:
+            raise  # the reader went away (`| head`): the caller stops quietly, as for other output
         except OSError as err:
-            raise DestinationError(f"{target}: cannot be written ({err.strerror or err})") from None
+            where = "standard output" if target is None or str(target) == "-" else target
+            raise DestinationError(f"{where}: cannot be written ({err.strerror or err})") from None
     return report
 
 

@@ -274,6 +274,25 @@ def test_export_to_stdout_file_and_refusing_to_overwrite(penmark: Penmark, seeds
     assert bad.stderr.count("\n") == 1 and "does not exist" in bad.stderr
 
 
+def test_export_into_a_closed_pipe_stops_quietly_and_a_full_stdout_is_named(
+    penmark: Penmark, seeds_dir: Path
+) -> None:
+    _annotated(penmark, seeds_dir)
+    proc = subprocess.Popen([sys.executable, "-m", "tui", "--db", str(penmark.db), "export", "--format", "jsonl"],
+                            cwd=REPO, env=penmark.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.read(100)
+    proc.stdout.close()  # like `| head -c100`
+    stderr = proc.stderr.read().decode()
+    assert proc.wait() == 0 and stderr == ""
+    with open("/dev/full", "wb") as full:
+        done = subprocess.run([sys.executable, "-m", "tui", "--db", str(penmark.db), "export", "--format", "jsonl"],
+                              cwd=REPO, env=penmark.env, stdout=full, stderr=subprocess.PIPE, text=True, check=False)
+    assert done.returncode == 2
+    assert done.stderr == "penmark: standard output: cannot be written (No space left on device)\n"
+    stdout = penmark("export", "--format", "doccano", "-o", "/dev/stdout")
+    assert len(stdout.stdout.splitlines()) == 5 and "to /dev/stdout" in stdout.stderr
+
+
 def test_import_a_dataset_with_its_annotations(penmark: Penmark, seeds_dir: Path, tmp_path: Path) -> None:
     article = _annotated(penmark, seeds_dir)
     target = tmp_path / "all.jsonl"
