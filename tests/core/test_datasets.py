@@ -236,6 +236,53 @@ def test_an_existing_target_is_kept_unless_forced(filled: Store, tmp_path: Path)
         export(filled, "jsonl", tmp_path / "missing" / "out.jsonl")
 
 
+def test_special_files_are_written_in_place_never_replaced(filled: Store, tmp_path: Path) -> None:
+    """A FIFO (like /dev/fd/63 of `-o >(gzip ...)`) or a device is streamed to, even with force."""
+    import threading
+
+    fifo = tmp_path / "pipe"
+    for force in (False, True):
+        os.mkfifo(fifo) if not fifo.exists() else None
+        got: list[bytes] = []
+        reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+        reader.start()
+        report = export(filled, "doccano", fifo, force=force)
+        reader.join(10)
+        assert report.annotations == 4 and len(got[0].splitlines()) == 2
+        assert fifo.is_fifo()  # still the FIFO, not a file renamed over it
+    assert export(filled, "csv", "/dev/null").annotations == 4
+    assert Path("/dev/null").is_char_device()
+    assert not list(tmp_path.glob(".*.part")) and not list(Path("/dev").glob(".null.*"))
+
+
+def test_a_file_where_the_folder_should_be_is_named_so(filled: Store, tmp_path: Path) -> None:
+    (tmp_path / "ex2.csv").write_text("a file", encoding="utf-8")
+    with pytest.raises(DestinationError, match="ex2.csv is not a folder"):
+        export(filled, "csv", tmp_path / "ex2.csv" / "x.csv")
+
+
+def test_writing_standard_output_fails_by_name_and_a_closed_pipe_propagates(filled: Store, monkeypatch) -> None:
+    class Full(io.BytesIO):
+        def __init__(self, error: OSError) -> None:
+            super().__init__()
+            self.error = error
+
+        def write(self, data) -> int:
+            raise self.error
+
+    class Stdout:
+        buffer: io.BytesIO
+
+    for target in (None, "-"):
+        monkeypatch.setattr("sys.stdout", Stdout())
+        Stdout.buffer = Full(OSError(28, "No space left on device"))
+        with pytest.raises(DestinationError, match="^standard output: cannot be written \\(No space left on device\\)$"):
+            export(filled, "jsonl", target)
+        Stdout.buffer = Full(BrokenPipeError(32, "Broken pipe"))
+        with pytest.raises(BrokenPipeError):
+            export(filled, "jsonl", target)
+
+
 def test_a_failed_export_leaves_the_old_file_and_no_debris(filled: Store, tmp_path: Path, monkeypatch) -> None:
     target = tmp_path / "out.jsonl"
     target.write_text("old", encoding="utf-8")
