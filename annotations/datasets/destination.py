@@ -107,6 +107,7 @@ def output_folder(target: str | Path, *, force: bool = False) -> Iterator[Path]:
     _check(path, force)
     work = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part"))
     try:
+        work.chmod(0o777 & ~_UMASK)  # mkdtemp makes it private; the export is an ordinary folder
         yield work
         for file in work.iterdir():
             with file.open("rb") as handle:

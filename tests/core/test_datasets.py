@@ -298,6 +298,14 @@ def test_a_failed_export_leaves_the_old_file_and_no_debris(filled: Store, tmp_pa
     assert [p.name for p in tmp_path.iterdir()] == ["out.jsonl"]
 
 
+def test_the_brat_folder_is_an_ordinary_folder(filled: Store, tmp_path: Path) -> None:
+    umask = os.umask(0)
+    os.umask(umask)
+    folder = exported(filled, "brat", tmp_path)[0]
+    assert folder.stat().st_mode & 0o777 == 0o777 & ~umask  # 0755 under umask 022, not mkdtemp's 0700
+    assert {f.stat().st_mode & 0o777 for f in folder.iterdir()} == {0o666 & ~umask}
+
+
 def test_brat_zip_holds_the_same_files(filled: Store, tmp_path: Path) -> None:
     target = tmp_path / "corpus.zip"
     export(filled, "brat", target)
