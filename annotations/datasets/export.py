@@ -30,7 +30,7 @@ FORMATS: dict[str, str] = {
     "csv": "one row per annotation",
     "conll": "CoNLL IOB2, one token per line",
 }
-SUFFIXES = {"jsonl": ".jsonl", "doccano": ".jsonl", "spacy": ".jsonl", "labelstudio": ".json", "brat": "",
+SUFFIXES = {"jsonl": ".jsonl", "doccano": ".doccano.jsonl", "spacy": ".spacy.jsonl", "labelstudio": ".json", "brat": "",
             "w3c": ".jsonld", "csv": ".csv", "conll": ".conll"}
 
 
