@@ -299,7 +299,7 @@ def test_import_a_dataset_with_its_annotations(penmark: Penmark, seeds_dir: Path
     penmark("export", "--format", "jsonl", "-o", str(target), "--article", article)
     other = tmp_path / "other.db"
     done = penmark("import", "--format", "jsonl", str(target), db=other)
-    assert done.stdout.strip() == f"{target}: imported 2 annotations on 1 new articles"
+    assert done.stdout.strip() == f"{target}: imported 2 annotations on 1 new article"
     rows = [json.loads(line) for line in penmark("list", "--json", db=other).stdout.splitlines()]
     assert [row["annotations"] for row in rows] == [{"claim": 1, "opinion": 1}]
 
@@ -307,6 +307,9 @@ def test_import_a_dataset_with_its_annotations(penmark: Penmark, seeds_dir: Path
     doccano.write_text(json.dumps({"text": "Alice met Bob.", "label": [[0, 5, "PER"]]}) + "\n", encoding="utf-8")
     done = penmark("import", "--format", "doccano", str(doccano), "--annotator", "bob", db=other)
     assert "added tags the file uses: PER" in done.stdout
+    assert done.stdout.startswith(f"{doccano}: imported 1 annotation on 1 new article\n")
+    one = penmark("export", "--format", "csv", "-o", str(tmp_path / "one.csv"), "--tag", "PER", db=other)
+    assert one.stderr == f"penmark: exported 1 annotation of 1 article as csv to {tmp_path / 'one.csv'}\n"
     found = json.loads(penmark("search", "alice", "--json", db=other).stdout.splitlines()[0])
     assert (found["tag"], found["annotator"]) == ("PER", "bob")
 
