@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..store import Store
+from ..tags import fold_tag
 from . import brat, conll, csv_rows, doccano, jsonl, labelstudio, prodigy, w3c
 from .destination import DestinationError, output_file, output_folder
 from .incoming import DatasetError
@@ -68,18 +69,26 @@ def _checked(records: Iterable[Record], report: ExportReport, total: int, progre
             progress(done, total)
 
 
-def check_filters(store: Store, filters: Filters) -> None:
-    known = {tag.name for tag in store.tags()}
-    unknown = [t for t in filters.tags if t not in known]
+def check_filters(store: Store, filters: Filters) -> Filters:
+    """``filters`` with each tag and annotator as the database spells it: matched ignoring case
+    (a tag also ``_`` for a space), as search's ``tag:`` and ``by:`` do; unknown ones refused."""
+    known = [tag.name for tag in store.tags()]
+    folded = {fold_tag(name): name for name in reversed(known)}  # the first of names alike wins
+    tags = tuple(dict.fromkeys(t if t in known else folded.get(fold_tag(t), t) for t in filters.tags))
+    unknown = [t for t in tags if t not in known]
     if unknown:
         raise DatasetError(f"unknown tag {unknown[0]!r} (the tag set has: {', '.join(sorted(known))})")
     for article_id in filters.articles:
         store.article(article_id)  # NotFoundError names it
+    annotators: tuple[str, ...] = ()
     if filters.annotators:  # none of them has annotated anything: most likely a typo
         present = set(store.stats()["annotations_by_annotator"])
-        if not present & set(filters.annotators):
+        wanted = {name.casefold() for name in filters.annotators}
+        annotators = tuple(sorted(name for name in present if name.casefold() in wanted))
+        if not annotators:
             names = " or ".join(repr(name) for name in filters.annotators)
             raise DatasetError(f"no annotations by {names} (annotators here: {', '.join(sorted(present)) or 'none'})")
+    return Filters(tags, annotators, filters.articles)
 
 
 def export(
@@ -94,7 +103,7 @@ def export(
     """Write the annotations ``filters`` select to ``target`` (None or "-": standard output)."""
     if format not in FORMATS:
         raise DatasetError(f"unknown format {format!r} (one of: {', '.join(FORMATS)})")
-    check_filters(store, filters)
+    filters = check_filters(store, filters)
     report = ExportReport()
     with snapshot(store) as conn:
         total = count(conn, filters)[0]

@@ -24,7 +24,7 @@ from .. import schema
 from ..errors import PenmarkError
 from ..model import ANCHORS, ANNOTATION_COLUMNS, STATUSES, new_id, now
 from ..store import NewArticle, Store, check_span
-from ..tags import DEFAULT_TAGS, Tag, validate
+from ..tags import DEFAULT_TAGS, Tag, fold_tag, validate
 from ..text import canonicalize, context, derive_title, sha256
 from . import brat, doccano, jsonl, labelstudio, prodigy, w3c
 from .incoming import DatasetError, IncomingArticle, IncomingSpan
@@ -99,7 +99,7 @@ class _Loader:
         self.stamp = now()
         self.had_annotations = conn.execute("SELECT 1 FROM annotations LIMIT 1").fetchone() is not None
         self.tags = {name: name for (name,) in conn.execute("SELECT name FROM tags")}
-        self.folded = {_fold_tag(name): name for name in self.tags}
+        self.folded = {fold_tag(name): name for name in self.tags}
 
     def load(self, articles: Iterator[IncomingArticle]) -> None:
         for article in articles:
@@ -187,7 +187,7 @@ class _Loader:
     def _tag(self, label: str, where: str) -> str:
         """The tag a label names: the same name, or the same but for case and ``_`` for spaces;
         a label the tag set lacks is added to it (and reported)."""
-        found = self.tags.get(label) or self.folded.get(_fold_tag(label))
+        found = self.tags.get(label) or self.folded.get(fold_tag(label))
         if found:
             return found
         position, keys = self.conn.execute("SELECT count(*), json_group_array(key) FROM tags").fetchone()
@@ -199,13 +199,9 @@ class _Loader:
             raise DatasetError(str(err)) from None
         self.conn.execute("INSERT INTO tags(name, key, colour, definition, position) VALUES (?, ?, ?, '', ?)",
                           (tag.name, tag.key, tag.colour, position))
-        self.tags[label] = self.folded[_fold_tag(label)] = tag.name
+        self.tags[label] = self.folded[fold_tag(label)] = tag.name
         self.report.tags_added.append(tag.name)
         return tag.name
-
-
-def _fold_tag(name: str) -> str:
-    return name.casefold().replace("_", " ").strip()
 
 
 def _carry(raw: str) -> Callable[[int], int]:

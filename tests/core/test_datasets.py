@@ -22,6 +22,7 @@ from annotations.datasets.load import READERS, import_dataset
 from annotations.datasets.records import Filters
 from annotations.datasets.tokens import tokenize
 from annotations.store import Store
+from annotations.tags import Tag
 from annotations.text import canonicalize, splits_grapheme
 from tui.cli import DATASET_EXPORTS, DATASET_IMPORTS
 
@@ -217,6 +218,11 @@ def test_filters_select_tags_annotators_and_articles(filled: Store, tmp_path: Pa
     assert (report.articles, report.annotations) == (2, 4)
     with pytest.raises(DatasetError, match="no annotations by 'nobody' \\(annotators here: tester\\)"):
         export(filled, "jsonl", tmp_path / "e.jsonl", filters=Filters(annotators=("nobody",)))
+    # As search's tag: and by: do, case is ignored (and _ stands for a space in a tag).
+    filled.set_tags([*filled.tags(), Tag("Call to Action", None, "#112233")])
+    filled.create(first, *at(TEXT, "The café"), "Call to Action")
+    assert export(filled, "csv", tmp_path / "f.csv", filters=Filters(tags=("CLAIM", "call_TO_action"))).annotations == 3
+    assert export(filled, "csv", tmp_path / "g.csv", filters=Filters(annotators=("TESTER",))).annotations == 5
     with pytest.raises(DatasetError, match="unknown tag 'nope'"):
         export(filled, "csv", tmp_path / "d.csv", filters=Filters(tags=("nope",)))
 
