@@ -9,7 +9,7 @@ from typing import BinaryIO
 
 import orjson
 
-from .incoming import DatasetError, IncomingArticle, IncomingSpan, json_lines, need, optional
+from .incoming import DatasetError, IncomingArticle, IncomingSpan, check_format, json_lines, need, optional
 from .records import Record
 
 
@@ -39,6 +39,7 @@ def write(records: Iterable[Record], out: BinaryIO) -> None:
 def read(path: Path) -> Iterator[IncomingArticle]:
     for where, item in json_lines(path):
         need(item, dict, where, "line")
+        check_format(item, "jsonl", where)
         article = IncomingArticle(
             where,
             need(item.get("text"), str, where, "text"),

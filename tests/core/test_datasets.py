@@ -98,6 +98,26 @@ def test_a_format_without_annotators_reimported_by_another_adds_nothing(
     assert filled.stats()["annotations_by_annotator"] == {"tester": 4}
 
 
+@pytest.mark.parametrize(("written", "read"), [("doccano", "spacy"), ("doccano", "jsonl"), ("spacy", "doccano"),
+                                              ("jsonl", "doccano"), ("jsonl", "spacy")])
+def test_a_file_in_another_format_is_refused_naming_it(filled: Store, tmp_path: Path, written: str, read: str) -> None:
+    target, _report = exported(filled, written, tmp_path)
+    copy = Store.memory()
+    with pytest.raises(DatasetError, match=f"^{target}: line 1: looks like {written}, not {read} .*--format {written}$"):
+        import_dataset(copy, read, target)
+    assert copy.articles() == []
+
+
+def test_doccano_meta_keeps_the_files_fields_not_penmarks_own(store: Store, tmp_path: Path) -> None:
+    source = tmp_path / "d.jsonl"
+    line = {"text": "Alice met Bob.", "label": [[0, 5, "claim"]],
+            "meta": {"title": "Met", "sha256": "0" * 64, "url": "https://example.org/a"}}
+    source.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    import_dataset(store, "doccano", source)
+    (article,) = store.articles()
+    assert (article.title, store.article(article.id).meta) == ("Met", {"url": "https://example.org/a"})
+
+
 def test_w3c_round_trip_onto_the_same_text(filled: Store, tmp_path: Path) -> None:
     target, _report = exported(filled, "w3c", tmp_path)
     items = json.loads(target.read_text(encoding="utf-8"))
