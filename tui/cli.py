@@ -109,6 +109,9 @@ def _import_datasets(args: argparse.Namespace) -> int:
                 + (f" and {report.articles_present:,} already here" if report.articles_present else ""))
             if report.tags_added:
                 out(f"{path}: added tags the file uses: {', '.join(report.tags_added)}")
+            if report.tags_kept:
+                out(f"{path}: kept this database's settings for tags the file defines otherwise: "
+                    f"{', '.join(report.tags_kept)}")
     finally:
         store.close()
     return 1 if failed else 0

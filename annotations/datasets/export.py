@@ -7,12 +7,13 @@ written wrong. A format that cannot hold an annotation (CoNLL and overlapping sp
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..store import Store
-from ..tags import fold_tag
+from ..tags import Tag, fold_tag
 from . import brat, conll, csv_rows, doccano, jsonl, labelstudio, prodigy, w3c
 from .destination import DestinationError, output_file, output_folder
 from .incoming import DatasetError
@@ -109,7 +110,7 @@ def export(
         total = count(conn, filters)[0]
         stream = _checked(records(conn, filters), report, total, progress)
         try:
-            _write(format, stream, target, force, report)
+            _write(format, stream, target, force, report, _tag_set(conn) if format == "jsonl" else ())
         except BrokenPipeError:
             raise  # the reader went away (`| head`): the caller stops quietly, as for other output
         except OSError as err:
@@ -118,7 +119,12 @@ def export(
     return report
 
 
-def _write(format: str, stream: Iterator[Record], target: str | Path | None, force: bool, report: ExportReport) -> None:
+def _tag_set(conn: sqlite3.Connection) -> tuple[Tag, ...]:
+    return tuple(Tag(*row) for row in conn.execute("SELECT name, key, colour, definition FROM tags ORDER BY position"))
+
+
+def _write(format: str, stream: Iterator[Record], target: str | Path | None, force: bool, report: ExportReport,
+           tags: tuple[Tag, ...]) -> None:
     if format == "brat":
         if target is None or str(target) == "-":
             raise DatasetError("brat writes a folder or a .zip: give one with -o")
@@ -136,7 +142,9 @@ def _write(format: str, stream: Iterator[Record], target: str | Path | None, for
                 report.left_out.append(f"{_short(note)}: overlaps {_short(kept)}, which CoNLL IOB2 keeps instead")
 
             conll.write(stream, out, dropped)
+        elif format == "jsonl":
+            jsonl.write(stream, out, tags)
         else:
-            writers = {"jsonl": jsonl.write, "doccano": doccano.write, "spacy": prodigy.write,
+            writers = {"doccano": doccano.write, "spacy": prodigy.write,
                        "labelstudio": labelstudio.write, "w3c": w3c.write, "csv": csv_rows.write}
             writers[format](stream, out)

@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 
 from ..errors import PenmarkError
+from ..tags import Tag
 
 
 class DatasetError(PenmarkError):
@@ -44,6 +45,7 @@ class IncomingArticle:
     status: str | None = None
     imported: str | None = None
     spans: list[IncomingSpan] = field(default_factory=list)
+    tags: list[Tag] = field(default_factory=list)  # tag definitions the file gives (penmark's jsonl)
 
 
 def json_lines(path: Path) -> Iterator[tuple[str, Any]]:

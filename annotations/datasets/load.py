@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+import orjson
+
 from .. import schema
 from ..errors import PenmarkError
 from ..model import ANCHORS, ANNOTATION_COLUMNS, STATUSES, new_id, now
@@ -47,6 +49,7 @@ class LoadReport:
     annotations_added: int = 0
     annotations_present: int = 0  # the same id, or span, tag and annotator (any, if the file names none), here
     tags_added: list[str] = field(default_factory=list)
+    tags_kept: list[str] = field(default_factory=list)  # defined otherwise in the file; this database's kept
 
 
 def import_dataset(store: Store, format: str, path: str | Path, *, annotator: str | None = None) -> LoadReport:
@@ -100,6 +103,7 @@ class _Loader:
         self.had_annotations = conn.execute("SELECT 1 FROM annotations LIMIT 1").fetchone() is not None
         self.tags = {name: name for (name,) in conn.execute("SELECT name FROM tags")}
         self.folded = {fold_tag(name): name for name in self.tags}
+        self.defined: set[str] = set()  # tag definitions from the file already seen (folded names)
 
     def load(self, articles: Iterator[IncomingArticle]) -> None:
         for article in articles:
@@ -111,6 +115,8 @@ class _Loader:
         two annotations alike but for their ids both survive a lossless round trip). A span the
         file names no annotator for (doccano, brat) is already here if a live annotation by
         anyone has its span and tag: re-importing an export must not copy it to the importer."""
+        for tag in item.tags:
+            self._define(tag, f"{item.where} tag {tag.name!r}")
         article_id, text, carry = self._article(item)
         alike: set[tuple[int, int, str, str]] = set()
         if self.had_annotations:
@@ -190,16 +196,39 @@ class _Loader:
         found = self.tags.get(label) or self.folded.get(fold_tag(label))
         if found:
             return found
+        return self._insert_tag(label.strip(), None, None, "", where)
+
+    def _define(self, tag: Tag, where: str) -> None:
+        """A tag definition the file gives: added if the tag set lacks the tag; if it has it with
+        other settings, this database's are kept (never overwritten) and the tag reported."""
+        folded = fold_tag(tag.name)
+        if folded in self.defined:
+            return
+        self.defined.add(folded)
+        found = self.tags.get(tag.name) or self.folded.get(folded)
+        if found is None:
+            self._insert_tag(tag.name, tag.key, tag.colour, tag.definition, where, keyed=tag.key is not None)
+            return
+        here = self.conn.execute("SELECT key, colour, definition FROM tags WHERE name = ?", (found,)).fetchone()
+        if tuple(here) != (tag.key, tag.colour, tag.definition):
+            self.report.tags_kept.append(found)
+
+    def _insert_tag(self, name: str, key: int | None, colour: str | None, definition: str, where: str,
+                    *, keyed: bool = True) -> str:
+        """Add a tag at the end of the tag set: ``key`` if it is free, else (when ``keyed``) the first
+        free digit; ``colour`` or the next default one."""
         position, keys = self.conn.execute("SELECT count(*), json_group_array(key) FROM tags").fetchone()
-        free = next((k for k in range(1, 10) if str(k) not in keys), None)
-        tag = Tag(label.strip(), free, DEFAULT_TAGS[position % len(DEFAULT_TAGS)].colour)
+        taken = set(orjson.loads(keys))
+        if keyed and (key is None or key in taken):
+            key = next((k for k in range(1, 10) if k not in taken), None)
+        tag = Tag(name, key, colour or DEFAULT_TAGS[position % len(DEFAULT_TAGS)].colour, definition)
         try:
             validate([tag], where)
         except PenmarkError as err:
             raise DatasetError(str(err)) from None
-        self.conn.execute("INSERT INTO tags(name, key, colour, definition, position) VALUES (?, ?, ?, '', ?)",
-                          (tag.name, tag.key, tag.colour, position))
-        self.tags[label] = self.folded[fold_tag(label)] = tag.name
+        self.conn.execute("INSERT INTO tags(name, key, colour, definition, position) VALUES (?, ?, ?, ?, ?)",
+                          (tag.name, tag.key, tag.colour, tag.definition, position))
+        self.tags[name] = self.folded[fold_tag(name)] = tag.name
         self.report.tags_added.append(tag.name)
         return tag.name
 

@@ -31,6 +31,10 @@ TEXT = "Kim Jong-un 👨‍👩‍👧 said talks are over.\nThe café said “=
 OTHER = "Sanctions were tightened on Tuesday. Officials said more would follow."
 
 
+def orjson_lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
 def at(text: str, quote: str) -> tuple[int, int]:
     start = text.index(quote)
     return start, start + len(quote)
@@ -73,6 +77,30 @@ def test_jsonl_round_trip_is_lossless(filled: Store, tmp_path: Path) -> None:
     second = tmp_path / "again.jsonl"
     export(copy, "jsonl", second)
     assert second.read_bytes() == first.read_bytes()
+
+
+def test_jsonl_carries_the_tag_definitions_and_never_overwrites_a_tag_here(store: Store, tmp_path: Path) -> None:
+    evidence = Tag("Evidence", 1, "#112233", "Backs a claim with a source.")
+    claim = Tag("claim", 2, "#445566", "A claim, as this team defines it.")
+    store.set_tags([evidence, claim, Tag("unused", 3, "#778899")])
+    article = store.add_article(OTHER, "Sanctions").article.id
+    store.create(article, *at(OTHER, "Sanctions"), "Evidence")
+    store.create(article, *at(OTHER, "Officials said"), "claim")
+    target = tmp_path / "tags.jsonl"
+    export(store, "jsonl", target)
+    assert [t["name"] for t in orjson_lines(target)[0]["tags"]] == ["Evidence", "claim"]  # the tags used
+
+    fresh = Store.memory()
+    fresh.set_tags([Tag("other", 9, "#000000")])
+    report = import_dataset(fresh, "jsonl", target)
+    assert (report.tags_added, report.tags_kept) == (["Evidence", "claim"], [])
+    assert fresh.tags() == (Tag("other", 9, "#000000"), evidence, claim)
+
+    default = Store.memory()  # has its own "claim" (key 1): kept as it is, and said so
+    before = default.tags()
+    report = import_dataset(default, "jsonl", target)
+    assert (report.tags_added, report.tags_kept) == (["Evidence"], ["claim"])
+    assert default.tags() == (*before, Tag("Evidence", 5, "#112233", "Backs a claim with a source."))
 
 
 @pytest.mark.parametrize("format", ["doccano", "spacy", "labelstudio", "brat"])
@@ -313,7 +341,7 @@ def test_a_failed_export_leaves_the_old_file_and_no_debris(filled: Store, tmp_pa
     target = tmp_path / "out.jsonl"
     target.write_text("old", encoding="utf-8")
 
-    def broken(records, out) -> None:
+    def broken(records, out, tags=()) -> None:
         out.write(b"half a line")
         raise OSError(28, "No space left on device")
 
