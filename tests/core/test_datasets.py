@@ -458,6 +458,23 @@ def test_tokens_rebuild_the_text_and_hold_every_span(text: str, raw_spans: list[
         assert token.end > token.start
 
 
+simple_texts = st.lists(  # no code point joins a cluster: the one-regex path
+    st.sampled_from(["a", "Zb", " ", "  ", "\n", ",", "é", "’", "😀", "\t", "_", "1", "\u00a0", "\u2028", " \n "]),
+    min_size=1, max_size=40,
+).map("".join)
+
+
+@given(simple_texts, st.lists(st.tuples(st.integers(0, 60), st.integers(1, 60)), max_size=6))
+def test_the_fast_tokenizer_cuts_exactly_as_the_grapheme_one(text: str, raw_spans: list[tuple[int, int]]) -> None:
+    """tokenize's one-pass path (texts without joining code points) gives the very tokens the
+    per-cluster path gives, spans starting on a space or ending after one included."""
+    from annotations.datasets.tokens import _by_clusters, _simple
+
+    spans = [(a, b) for a, b in raw_spans if a < b <= len(text)]
+    starts, ends = {a for a, _b in spans}, {b for _a, b in spans}
+    assert _simple(text, starts, ends) == _by_clusters(text, starts, ends) == tokenize(text, spans)
+
+
 def test_writers_stream_one_article_at_a_time(filled: Store, tmp_path: Path, monkeypatch) -> None:
     """No writer asks for the whole list: each sees an iterator it cannot index."""
     seen = []
