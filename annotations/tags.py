@@ -42,6 +42,11 @@ DEFAULT_TAGS: tuple[Tag, ...] = (
 )
 
 
+def fold_tag(name: str) -> str:
+    """A tag name as matched when typed or read from a dataset: case ignored, ``_`` for a space."""
+    return name.casefold().replace("_", " ").strip()
+
+
 def validate(tags: list[Tag] | tuple[Tag, ...], where: str = "tag set") -> tuple[Tag, ...]:
     """Check a tag set's names, keys and colours; raise TagSetError naming the first problem."""
     if not tags:

@@ -103,15 +103,23 @@ def _import_datasets(args: argparse.Namespace) -> int:
                 err(str(error))
                 failed = True
                 continue
-            out(f"{path}: imported {report.annotations_added:,} annotations"
+            out(f"{path}: imported {_many(report.annotations_added, 'annotation')}"
                 + (f" ({report.annotations_present:,} already present)" if report.annotations_present else "")
-                + f" on {report.articles_added:,} new articles"
+                + f" on {_many(report.articles_added, 'new article')}"
                 + (f" and {report.articles_present:,} already here" if report.articles_present else ""))
             if report.tags_added:
                 out(f"{path}: added tags the file uses: {', '.join(report.tags_added)}")
+            if report.tags_kept:
+                out(f"{path}: kept this database's settings for tags the file defines otherwise: "
+                    f"{', '.join(report.tags_kept)}")
     finally:
         store.close()
     return 1 if failed else 0
+
+
+def _many(n: int, noun: str) -> str:
+    """``1 annotation``, ``2 annotations``, ``1,000 articles``."""
+    return f"{n:,} {noun}{'s' * (n != 1)}"
 
 
 def _with_progress(label: str, run: Callable[[Callable[[int, int], None] | None], object]):
@@ -150,7 +158,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         err(f"left out {line}")
     where = "standard output" if args.output in (None, "-") else args.output
     # The summary goes to standard error: standard output may be the export itself.
-    err(f"exported {report.annotations:,} annotations of {report.articles:,} articles as {args.format} to {where}"
+    err(f"exported {_many(report.annotations, 'annotation')} of {_many(report.articles, 'article')} "
+        f"as {args.format} to {where}"
         + (f"; {len(report.left_out):,} left out (above)" if report.left_out else ""))
     return 0 if report.ok else 1
 

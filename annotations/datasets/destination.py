@@ -1,10 +1,17 @@
 """Where an export goes: written beside its target and renamed into place, so the target is
-always either the old file (or folder) or the complete new one, never half written."""
+always either the old file (or folder) or the complete new one, never half written.
+
+Only a regular file (or a folder, or nothing yet) gets that. A target that exists and is not a
+regular file (a terminal or other device, a FIFO, a descriptor such as ``/dev/stdout`` or the
+``/dev/fd/63`` of ``-o >(gzip > x.gz)``) is written to directly, as a stream: it cannot be
+replaced atomically, and it is never replaced at all (that would swap a device for a file)."""
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import stat
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -22,6 +29,7 @@ def _umask() -> int:
 
 
 _UMASK = _umask()
+_DESCRIPTOR = re.compile(r"/dev/std(out|err)|/dev/fd/(\d+)|/proc/self/fd/(\d+)")
 
 
 class DestinationError(PenmarkError):
@@ -33,6 +41,8 @@ def _check(target: Path, force: bool) -> None:
         raise DestinationError(f"{target}: already exists (use --force to replace it)")
     parent = target.parent
     if not parent.is_dir():
+        if parent.exists():
+            raise DestinationError(f"{target}: {parent} is not a folder")
         raise DestinationError(f"{target}: folder {parent} does not exist")
     if not os.access(parent, os.W_OK):
         raise DestinationError(f"{target}: folder {parent} is not writable")
@@ -48,6 +58,11 @@ def output_file(target: str | Path | None, *, force: bool = False) -> Iterator[B
     path = Path(target)
     if path.is_dir():
         raise DestinationError(f"{path}: is a folder; give a file name")
+    direct = _open_in_place(path)
+    if direct is not None:
+        with os.fdopen(direct, "wb") as handle:
+            yield handle
+        return
     _check(path, force)
     # mkstemp and a plain file object: NamedTemporaryFile's wrapper costs a Python call per write.
     descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
@@ -64,6 +79,25 @@ def output_file(target: str | Path | None, *, force: bool = False) -> Iterator[B
     _sync_folder(path.parent)
 
 
+def _open_in_place(path: Path) -> int | None:
+    """A descriptor to write ``path`` through if it exists and is not a regular file (a device,
+    a FIFO, a descriptor alias: written in place, never replaced); None for anything else."""
+    alias = _DESCRIPTOR.fullmatch(str(path))
+    if alias:  # this process's own descriptor: write to it as it is (its offset, its append mode)
+        number = {"out": 1, "err": 2}[alias[1]] if alias[1] else int(alias[2] or alias[3])
+        try:
+            return os.dup(number)
+        except OSError:
+            pass  # not open here: treat it as the path it names
+    try:
+        mode = os.stat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):  # nothing there yet, or no folder: _check says
+        return None
+    if stat.S_ISREG(mode):
+        return None
+    return os.open(path, os.O_WRONLY | os.O_NOCTTY)
+
+
 @contextmanager
 def output_folder(target: str | Path, *, force: bool = False) -> Iterator[Path]:
     """An empty folder to write an export's files into, renamed to ``target`` when complete."""
@@ -73,6 +107,7 @@ def output_folder(target: str | Path, *, force: bool = False) -> Iterator[Path]:
     _check(path, force)
     work = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part"))
     try:
+        work.chmod(0o777 & ~_UMASK)  # mkdtemp makes it private; the export is an ordinary folder
         yield work
         for file in work.iterdir():
             with file.open("rb") as handle:

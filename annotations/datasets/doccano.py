@@ -9,7 +9,7 @@ from typing import BinaryIO
 
 import orjson
 
-from .incoming import DatasetError, IncomingArticle, IncomingSpan, json_lines, need, optional
+from .incoming import DatasetError, IncomingArticle, IncomingSpan, check_format, json_lines, need, optional
 from .records import Record
 
 
@@ -29,12 +29,13 @@ def write(records: Iterable[Record], out: BinaryIO) -> None:
 def read(path: Path) -> Iterator[IncomingArticle]:
     for where, item in json_lines(path):
         need(item, dict, where, "line")
+        check_format(item, "doccano", where)
         meta = optional(item, "meta", dict, where) or {}
         article = IncomingArticle(
             where, need(item.get("text"), str, where, "text"),
             title=meta.get("title") if isinstance(meta.get("title"), str) else None,
             id=str(item["id"]) if isinstance(item.get("id"), str) else None,
-            meta=meta,
+            meta={k: v for k, v in meta.items() if k not in ("title", "sha256")},  # penmark's own, not meta
         )
         for number, label in enumerate(need(item.get("label", []), list, where, "label"), 1):
             at = f"{where} label {number}"

@@ -7,11 +7,13 @@ written wrong. A format that cannot hold an annotation (CoNLL and overlapping sp
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..store import Store
+from ..tags import Tag, fold_tag
 from . import brat, conll, csv_rows, doccano, jsonl, labelstudio, prodigy, w3c
 from .destination import DestinationError, output_file, output_folder
 from .incoming import DatasetError
@@ -30,7 +32,7 @@ FORMATS: dict[str, str] = {
     "csv": "one row per annotation",
     "conll": "CoNLL IOB2, one token per line",
 }
-SUFFIXES = {"jsonl": ".jsonl", "doccano": ".jsonl", "spacy": ".jsonl", "labelstudio": ".json", "brat": "",
+SUFFIXES = {"jsonl": ".jsonl", "doccano": ".doccano.jsonl", "spacy": ".spacy.jsonl", "labelstudio": ".json", "brat": "",
             "w3c": ".jsonld", "csv": ".csv", "conll": ".conll"}
 
 
@@ -68,18 +70,26 @@ def _checked(records: Iterable[Record], report: ExportReport, total: int, progre
             progress(done, total)
 
 
-def check_filters(store: Store, filters: Filters) -> None:
-    known = {tag.name for tag in store.tags()}
-    unknown = [t for t in filters.tags if t not in known]
+def check_filters(store: Store, filters: Filters) -> Filters:
+    """``filters`` with each tag and annotator as the database spells it: matched ignoring case
+    (a tag also ``_`` for a space), as search's ``tag:`` and ``by:`` do; unknown ones refused."""
+    known = [tag.name for tag in store.tags()]
+    folded = {fold_tag(name): name for name in reversed(known)}  # the first of names alike wins
+    tags = tuple(dict.fromkeys(t if t in known else folded.get(fold_tag(t), t) for t in filters.tags))
+    unknown = [t for t in tags if t not in known]
     if unknown:
         raise DatasetError(f"unknown tag {unknown[0]!r} (the tag set has: {', '.join(sorted(known))})")
     for article_id in filters.articles:
         store.article(article_id)  # NotFoundError names it
+    annotators: tuple[str, ...] = ()
     if filters.annotators:  # none of them has annotated anything: most likely a typo
         present = set(store.stats()["annotations_by_annotator"])
-        if not present & set(filters.annotators):
+        wanted = {name.casefold() for name in filters.annotators}
+        annotators = tuple(sorted(name for name in present if name.casefold() in wanted))
+        if not annotators:
             names = " or ".join(repr(name) for name in filters.annotators)
             raise DatasetError(f"no annotations by {names} (annotators here: {', '.join(sorted(present)) or 'none'})")
+    return Filters(tags, annotators, filters.articles)
 
 
 def export(
@@ -94,19 +104,27 @@ def export(
     """Write the annotations ``filters`` select to ``target`` (None or "-": standard output)."""
     if format not in FORMATS:
         raise DatasetError(f"unknown format {format!r} (one of: {', '.join(FORMATS)})")
-    check_filters(store, filters)
+    filters = check_filters(store, filters)
     report = ExportReport()
     with snapshot(store) as conn:
         total = count(conn, filters)[0]
         stream = _checked(records(conn, filters), report, total, progress)
         try:
-            _write(format, stream, target, force, report)
+            _write(format, stream, target, force, report, _tag_set(conn) if format == "jsonl" else ())
+        except BrokenPipeError:
+            raise  # the reader went away (`| head`): the caller stops quietly, as for other output
         except OSError as err:
-            raise DestinationError(f"{target}: cannot be written ({err.strerror or err})") from None
+            where = "standard output" if target is None or str(target) == "-" else target
+            raise DestinationError(f"{where}: cannot be written ({err.strerror or err})") from None
     return report
 
 
-def _write(format: str, stream: Iterator[Record], target: str | Path | None, force: bool, report: ExportReport) -> None:
+def _tag_set(conn: sqlite3.Connection) -> tuple[Tag, ...]:
+    return tuple(Tag(*row) for row in conn.execute("SELECT name, key, colour, definition FROM tags ORDER BY position"))
+
+
+def _write(format: str, stream: Iterator[Record], target: str | Path | None, force: bool, report: ExportReport,
+           tags: tuple[Tag, ...]) -> None:
     if format == "brat":
         if target is None or str(target) == "-":
             raise DatasetError("brat writes a folder or a .zip: give one with -o")
@@ -124,7 +142,9 @@ def _write(format: str, stream: Iterator[Record], target: str | Path | None, for
                 report.left_out.append(f"{_short(note)}: overlaps {_short(kept)}, which CoNLL IOB2 keeps instead")
 
             conll.write(stream, out, dropped)
+        elif format == "jsonl":
+            jsonl.write(stream, out, tags)
         else:
-            writers = {"jsonl": jsonl.write, "doccano": doccano.write, "spacy": prodigy.write,
+            writers = {"doccano": doccano.write, "spacy": prodigy.write,
                        "labelstudio": labelstudio.write, "w3c": w3c.write, "csv": csv_rows.write}
             writers[format](stream, out)

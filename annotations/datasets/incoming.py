@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 
 from ..errors import PenmarkError
+from ..tags import Tag
 
 
 class DatasetError(PenmarkError):
@@ -44,6 +45,7 @@ class IncomingArticle:
     status: str | None = None
     imported: str | None = None
     spans: list[IncomingSpan] = field(default_factory=list)
+    tags: list[Tag] = field(default_factory=list)  # tag definitions the file gives (penmark's jsonl)
 
 
 def json_lines(path: Path) -> Iterator[tuple[str, Any]]:
@@ -77,3 +79,20 @@ def need(value: Any, kind: type | tuple[type, ...], where: str, name: str) -> An
 def optional(item: dict[str, Any], key: str, kind: type, where: str) -> Any:
     value = item.get(key)
     return None if value is None else need(value, kind, where, key)
+
+
+# Where each JSON Lines format keeps its annotations: a record with another format's field and
+# none of its own was almost surely exported in that other format.
+_FIELDS = {"jsonl": ("annotations",), "doccano": ("label", "entities"), "spacy": ("spans", "tokens")}
+
+
+def check_format(item: dict[str, Any], format: str, where: str) -> None:
+    """Refuse a record that looks like another format's, rather than import it without annotations."""
+    if any(key in item for key in _FIELDS[format]):
+        return
+    for other, fields in _FIELDS.items():
+        found = next((key for key in fields if key in item), None)
+        if other != format and found:
+            ours = " or ".join(f'"{key}"' for key in _FIELDS[format])
+            raise DatasetError(f'{where}: looks like {other}, not {format} (it has "{found}", no {ours}); '
+                               f"import it with --format {other}")

@@ -20,11 +20,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+import orjson
+
 from .. import schema
 from ..errors import PenmarkError
 from ..model import ANCHORS, ANNOTATION_COLUMNS, STATUSES, new_id, now
 from ..store import NewArticle, Store, check_span
-from ..tags import DEFAULT_TAGS, Tag, validate
+from ..tags import DEFAULT_TAGS, Tag, fold_tag, validate
 from ..text import canonicalize, context, derive_title, sha256
 from . import brat, doccano, jsonl, labelstudio, prodigy, w3c
 from .incoming import DatasetError, IncomingArticle, IncomingSpan
@@ -45,8 +47,9 @@ class LoadReport:
     articles_added: int = 0
     articles_present: int = 0
     annotations_added: int = 0
-    annotations_present: int = 0  # the same id, or the same span, tag and annotator, already here
+    annotations_present: int = 0  # the same id, or span, tag and annotator (any, if the file names none), here
     tags_added: list[str] = field(default_factory=list)
+    tags_kept: list[str] = field(default_factory=list)  # defined otherwise in the file; this database's kept
 
 
 def import_dataset(store: Store, format: str, path: str | Path, *, annotator: str | None = None) -> LoadReport:
@@ -99,7 +102,8 @@ class _Loader:
         self.stamp = now()
         self.had_annotations = conn.execute("SELECT 1 FROM annotations LIMIT 1").fetchone() is not None
         self.tags = {name: name for (name,) in conn.execute("SELECT name FROM tags")}
-        self.folded = {_fold_tag(name): name for name in self.tags}
+        self.folded = {fold_tag(name): name for name in self.tags}
+        self.defined: set[str] = set()  # tag definitions from the file already seen (folded names)
 
     def load(self, articles: Iterator[IncomingArticle]) -> None:
         for article in articles:
@@ -108,7 +112,11 @@ class _Loader:
     def article(self, item: IncomingArticle) -> None:
         """One article and its spans. A span the file gives a UUID is already here if that id is;
         one without is already here if a live annotation has its span, tag and annotator (so
-        two annotations alike but for their ids both survive a lossless round trip)."""
+        two annotations alike but for their ids both survive a lossless round trip). A span the
+        file names no annotator for (doccano, brat) is already here if a live annotation by
+        anyone has its span and tag: re-importing an export must not copy it to the importer."""
+        for tag in item.tags:
+            self._define(tag, f"{item.where} tag {tag.name!r}")
         article_id, text, carry = self._article(item)
         alike: set[tuple[int, int, str, str]] = set()
         if self.had_annotations:
@@ -116,6 +124,7 @@ class _Loader:
                 'SELECT start, "end", tag, annotator FROM annotations WHERE article_id = ? AND deleted IS NULL',
                 (article_id,),
             ))
+        by_anyone = {key[:3] for key in alike}
         rows = []
         for span in item.spans:
             given = _uuid(span.id)
@@ -124,12 +133,15 @@ class _Loader:
             if given is not None:
                 present = self.had_annotations and self.conn.execute(
                     "SELECT 1 FROM annotations WHERE id = ?", (given,)).fetchone() is not None
+            elif span.annotator is None:
+                present = key[:3] in by_anyone
             else:
                 present = key in alike
             if present:
                 self.report.annotations_present += 1
                 continue
             alike.add(key)
+            by_anyone.add(key[:3])
             rows.append(row)
         self.conn.executemany(_INSERT, rows)
         self.report.annotations_added += len(rows)
@@ -181,25 +193,44 @@ class _Loader:
     def _tag(self, label: str, where: str) -> str:
         """The tag a label names: the same name, or the same but for case and ``_`` for spaces;
         a label the tag set lacks is added to it (and reported)."""
-        found = self.tags.get(label) or self.folded.get(_fold_tag(label))
+        found = self.tags.get(label) or self.folded.get(fold_tag(label))
         if found:
             return found
+        return self._insert_tag(label.strip(), None, None, "", where)
+
+    def _define(self, tag: Tag, where: str) -> None:
+        """A tag definition the file gives: added if the tag set lacks the tag; if it has it with
+        other settings, this database's are kept (never overwritten) and the tag reported."""
+        folded = fold_tag(tag.name)
+        if folded in self.defined:
+            return
+        self.defined.add(folded)
+        found = self.tags.get(tag.name) or self.folded.get(folded)
+        if found is None:
+            self._insert_tag(tag.name, tag.key, tag.colour, tag.definition, where, keyed=tag.key is not None)
+            return
+        here = self.conn.execute("SELECT key, colour, definition FROM tags WHERE name = ?", (found,)).fetchone()
+        if tuple(here) != (tag.key, tag.colour, tag.definition):
+            self.report.tags_kept.append(found)
+
+    def _insert_tag(self, name: str, key: int | None, colour: str | None, definition: str, where: str,
+                    *, keyed: bool = True) -> str:
+        """Add a tag at the end of the tag set: ``key`` if it is free, else (when ``keyed``) the first
+        free digit; ``colour`` or the next default one."""
         position, keys = self.conn.execute("SELECT count(*), json_group_array(key) FROM tags").fetchone()
-        free = next((k for k in range(1, 10) if str(k) not in keys), None)
-        tag = Tag(label.strip(), free, DEFAULT_TAGS[position % len(DEFAULT_TAGS)].colour)
+        taken = set(orjson.loads(keys))
+        if keyed and (key is None or key in taken):
+            key = next((k for k in range(1, 10) if k not in taken), None)
+        tag = Tag(name, key, colour or DEFAULT_TAGS[position % len(DEFAULT_TAGS)].colour, definition)
         try:
             validate([tag], where)
         except PenmarkError as err:
             raise DatasetError(str(err)) from None
-        self.conn.execute("INSERT INTO tags(name, key, colour, definition, position) VALUES (?, ?, ?, '', ?)",
-                          (tag.name, tag.key, tag.colour, position))
-        self.tags[label] = self.folded[_fold_tag(label)] = tag.name
+        self.conn.execute("INSERT INTO tags(name, key, colour, definition, position) VALUES (?, ?, ?, ?, ?)",
+                          (tag.name, tag.key, tag.colour, tag.definition, position))
+        self.tags[name] = self.folded[fold_tag(name)] = tag.name
         self.report.tags_added.append(tag.name)
         return tag.name
-
-
-def _fold_tag(name: str) -> str:
-    return name.casefold().replace("_", " ").strip()
 
 
 def _carry(raw: str) -> Callable[[int], int]:

@@ -11,7 +11,7 @@ from typing import BinaryIO
 
 import orjson
 
-from .incoming import DatasetError, IncomingArticle, IncomingSpan, json_lines, need, optional
+from .incoming import DatasetError, IncomingArticle, IncomingSpan, check_format, json_lines, need, optional
 from .records import Record
 from .tokens import tokenize
 
@@ -49,6 +49,7 @@ def read(path: Path) -> Iterator[IncomingArticle]:
     """Accepted examples (or ones without an answer); rejected and ignored ones are skipped."""
     for where, item in json_lines(path):
         need(item, dict, where, "line")
+        check_format(item, "spacy", where)
         if item.get("answer", "accept") != "accept":
             continue
         meta = optional(item, "meta", dict, where) or {}

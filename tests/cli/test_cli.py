@@ -275,13 +275,32 @@ def test_export_to_stdout_file_and_refusing_to_overwrite(penmark: Penmark, seeds
     assert bad.stderr.count("\n") == 1 and "does not exist" in bad.stderr
 
 
+def test_export_into_a_closed_pipe_stops_quietly_and_a_full_stdout_is_named(
+    penmark: Penmark, seeds_dir: Path
+) -> None:
+    _annotated(penmark, seeds_dir)
+    proc = subprocess.Popen([sys.executable, "-m", "tui", "--db", str(penmark.db), "export", "--format", "jsonl"],
+                            cwd=REPO, env=penmark.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.read(100)
+    proc.stdout.close()  # like `| head -c100`
+    stderr = proc.stderr.read().decode()
+    assert proc.wait() == 0 and stderr == ""
+    with open("/dev/full", "wb") as full:
+        done = subprocess.run([sys.executable, "-m", "tui", "--db", str(penmark.db), "export", "--format", "jsonl"],
+                              cwd=REPO, env=penmark.env, stdout=full, stderr=subprocess.PIPE, text=True, check=False)
+    assert done.returncode == 2
+    assert done.stderr == "penmark: standard output: cannot be written (No space left on device)\n"
+    stdout = penmark("export", "--format", "doccano", "-o", "/dev/stdout")
+    assert len(stdout.stdout.splitlines()) == 5 and "to /dev/stdout" in stdout.stderr
+
+
 def test_import_a_dataset_with_its_annotations(penmark: Penmark, seeds_dir: Path, tmp_path: Path) -> None:
     article = _annotated(penmark, seeds_dir)
     target = tmp_path / "all.jsonl"
     penmark("export", "--format", "jsonl", "-o", str(target), "--article", article)
     other = tmp_path / "other.db"
     done = penmark("import", "--format", "jsonl", str(target), db=other)
-    assert done.stdout.strip() == f"{target}: imported 2 annotations on 1 new articles"
+    assert done.stdout.strip() == f"{target}: imported 2 annotations on 1 new article"
     rows = [json.loads(line) for line in penmark("list", "--json", db=other).stdout.splitlines()]
     assert [row["annotations"] for row in rows] == [{"claim": 1, "opinion": 1}]
 
@@ -289,6 +308,9 @@ def test_import_a_dataset_with_its_annotations(penmark: Penmark, seeds_dir: Path
     doccano.write_text(json.dumps({"text": "Alice met Bob.", "label": [[0, 5, "PER"]]}) + "\n", encoding="utf-8")
     done = penmark("import", "--format", "doccano", str(doccano), "--annotator", "bob", db=other)
     assert "added tags the file uses: PER" in done.stdout
+    assert done.stdout.startswith(f"{doccano}: imported 1 annotation on 1 new article\n")
+    one = penmark("export", "--format", "csv", "-o", str(tmp_path / "one.csv"), "--tag", "PER", db=other)
+    assert one.stderr == f"penmark: exported 1 annotation of 1 article as csv to {tmp_path / 'one.csv'}\n"
     found = json.loads(penmark("search", "alice", "--json", db=other).stdout.splitlines()[0])
     assert (found["tag"], found["annotator"]) == ("PER", "bob")
 

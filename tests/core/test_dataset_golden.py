@@ -65,7 +65,7 @@ def _exported_bytes(store: Store, format: str, tmp_path: Path) -> dict[str, byte
             return {f"brat/{name}": archive.read(name) for name in sorted(archive.namelist())}
     target = tmp_path / f"golden-{format}{SUFFIXES[format]}"
     export(store, format, target, force=True)
-    return {target.name.removeprefix("golden-"): target.read_bytes()}
+    return {f"{format}{target.suffix}": target.read_bytes()}  # doccano.jsonl, not doccano.doccano.jsonl
 
 
 @pytest.mark.parametrize("format", list(FORMATS))

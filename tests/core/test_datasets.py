@@ -22,12 +22,17 @@ from annotations.datasets.load import READERS, import_dataset
 from annotations.datasets.records import Filters
 from annotations.datasets.tokens import tokenize
 from annotations.store import Store
+from annotations.tags import Tag
 from annotations.text import canonicalize, splits_grapheme
 from tui.cli import DATASET_EXPORTS, DATASET_IMPORTS
 
 # Emoji (a ZWJ family is 5 code points), an accent, two paragraphs: offsets must not drift.
 TEXT = "Kim Jong-un 👨‍👩‍👧 said talks are over.\nThe café said “=SUM(A1)” was a joke. Critics disagreed."
 OTHER = "Sanctions were tightened on Tuesday. Officials said more would follow."
+
+
+def orjson_lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
 def at(text: str, quote: str) -> tuple[int, int]:
@@ -74,6 +79,30 @@ def test_jsonl_round_trip_is_lossless(filled: Store, tmp_path: Path) -> None:
     assert second.read_bytes() == first.read_bytes()
 
 
+def test_jsonl_carries_the_tag_definitions_and_never_overwrites_a_tag_here(store: Store, tmp_path: Path) -> None:
+    evidence = Tag("Evidence", 1, "#112233", "Backs a claim with a source.")
+    claim = Tag("claim", 2, "#445566", "A claim, as this team defines it.")
+    store.set_tags([evidence, claim, Tag("unused", 3, "#778899")])
+    article = store.add_article(OTHER, "Sanctions").article.id
+    store.create(article, *at(OTHER, "Sanctions"), "Evidence")
+    store.create(article, *at(OTHER, "Officials said"), "claim")
+    target = tmp_path / "tags.jsonl"
+    export(store, "jsonl", target)
+    assert [t["name"] for t in orjson_lines(target)[0]["tags"]] == ["Evidence", "claim"]  # the tags used
+
+    fresh = Store.memory()
+    fresh.set_tags([Tag("other", 9, "#000000")])
+    report = import_dataset(fresh, "jsonl", target)
+    assert (report.tags_added, report.tags_kept) == (["Evidence", "claim"], [])
+    assert fresh.tags() == (Tag("other", 9, "#000000"), evidence, claim)
+
+    default = Store.memory()  # has its own "claim" (key 1): kept as it is, and said so
+    before = default.tags()
+    report = import_dataset(default, "jsonl", target)
+    assert (report.tags_added, report.tags_kept) == (["Evidence"], ["claim"])
+    assert default.tags() == (*before, Tag("Evidence", 5, "#112233", "Backs a claim with a source."))
+
+
 @pytest.mark.parametrize("format", ["doccano", "spacy", "labelstudio", "brat"])
 def test_other_formats_round_trip_spans_and_tags(filled: Store, tmp_path: Path, format: str) -> None:
     target, _report = exported(filled, format, tmp_path)
@@ -83,6 +112,38 @@ def test_other_formats_round_trip_spans_and_tags(filled: Store, tmp_path: Path, 
     again = import_dataset(copy, format, target)  # importing twice duplicates nothing
     assert again.annotations_added == 0 and again.annotations_present == 4
     assert len(copy.annotations()) == 4
+
+
+@pytest.mark.parametrize("format", ["doccano", "brat"])
+def test_a_format_without_annotators_reimported_by_another_adds_nothing(
+    filled: Store, tmp_path: Path, format: str
+) -> None:
+    """doccano and brat name no annotator: the same article, span and tag by anyone is present."""
+    target, _report = exported(filled, format, tmp_path)
+    filled.annotator = "root"
+    again = import_dataset(filled, format, target)
+    assert (again.annotations_added, again.annotations_present) == (0, 4)
+    assert filled.stats()["annotations_by_annotator"] == {"tester": 4}
+
+
+@pytest.mark.parametrize(("written", "read"), [("doccano", "spacy"), ("doccano", "jsonl"), ("spacy", "doccano"),
+                                              ("jsonl", "doccano"), ("jsonl", "spacy")])
+def test_a_file_in_another_format_is_refused_naming_it(filled: Store, tmp_path: Path, written: str, read: str) -> None:
+    target, _report = exported(filled, written, tmp_path)
+    copy = Store.memory()
+    with pytest.raises(DatasetError, match=f"^{target}: line 1: looks like {written}, not {read} .*--format {written}$"):
+        import_dataset(copy, read, target)
+    assert copy.articles() == []
+
+
+def test_doccano_meta_keeps_the_files_fields_not_penmarks_own(store: Store, tmp_path: Path) -> None:
+    source = tmp_path / "d.jsonl"
+    line = {"text": "Alice met Bob.", "label": [[0, 5, "claim"]],
+            "meta": {"title": "Met", "sha256": "0" * 64, "url": "https://example.org/a"}}
+    source.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    import_dataset(store, "doccano", source)
+    (article,) = store.articles()
+    assert (article.title, store.article(article.id).meta) == ("Met", {"url": "https://example.org/a"})
 
 
 def test_w3c_round_trip_onto_the_same_text(filled: Store, tmp_path: Path) -> None:
@@ -205,6 +266,11 @@ def test_filters_select_tags_annotators_and_articles(filled: Store, tmp_path: Pa
     assert (report.articles, report.annotations) == (2, 4)
     with pytest.raises(DatasetError, match="no annotations by 'nobody' \\(annotators here: tester\\)"):
         export(filled, "jsonl", tmp_path / "e.jsonl", filters=Filters(annotators=("nobody",)))
+    # As search's tag: and by: do, case is ignored (and _ stands for a space in a tag).
+    filled.set_tags([*filled.tags(), Tag("Call to Action", None, "#112233")])
+    filled.create(first, *at(TEXT, "The café"), "Call to Action")
+    assert export(filled, "csv", tmp_path / "f.csv", filters=Filters(tags=("CLAIM", "call_TO_action"))).annotations == 3
+    assert export(filled, "csv", tmp_path / "g.csv", filters=Filters(annotators=("TESTER",))).annotations == 5
     with pytest.raises(DatasetError, match="unknown tag 'nope'"):
         export(filled, "csv", tmp_path / "d.csv", filters=Filters(tags=("nope",)))
 
@@ -224,11 +290,58 @@ def test_an_existing_target_is_kept_unless_forced(filled: Store, tmp_path: Path)
         export(filled, "jsonl", tmp_path / "missing" / "out.jsonl")
 
 
+def test_special_files_are_written_in_place_never_replaced(filled: Store, tmp_path: Path) -> None:
+    """A FIFO (like /dev/fd/63 of `-o >(gzip ...)`) or a device is streamed to, even with force."""
+    import threading
+
+    fifo = tmp_path / "pipe"
+    for force in (False, True):
+        os.mkfifo(fifo) if not fifo.exists() else None
+        got: list[bytes] = []
+        reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+        reader.start()
+        report = export(filled, "doccano", fifo, force=force)
+        reader.join(10)
+        assert report.annotations == 4 and len(got[0].splitlines()) == 2
+        assert fifo.is_fifo()  # still the FIFO, not a file renamed over it
+    assert export(filled, "csv", "/dev/null").annotations == 4
+    assert Path("/dev/null").is_char_device()
+    assert not list(tmp_path.glob(".*.part")) and not list(Path("/dev").glob(".null.*"))
+
+
+def test_a_file_where_the_folder_should_be_is_named_so(filled: Store, tmp_path: Path) -> None:
+    (tmp_path / "ex2.csv").write_text("a file", encoding="utf-8")
+    with pytest.raises(DestinationError, match="ex2.csv is not a folder"):
+        export(filled, "csv", tmp_path / "ex2.csv" / "x.csv")
+
+
+def test_writing_standard_output_fails_by_name_and_a_closed_pipe_propagates(filled: Store, monkeypatch) -> None:
+    class Full(io.BytesIO):
+        def __init__(self, error: OSError) -> None:
+            super().__init__()
+            self.error = error
+
+        def write(self, data) -> int:
+            raise self.error
+
+    class Stdout:
+        buffer: io.BytesIO
+
+    for target in (None, "-"):
+        monkeypatch.setattr("sys.stdout", Stdout())
+        Stdout.buffer = Full(OSError(28, "No space left on device"))
+        with pytest.raises(DestinationError, match="^standard output: cannot be written \\(No space left on device\\)$"):
+            export(filled, "jsonl", target)
+        Stdout.buffer = Full(BrokenPipeError(32, "Broken pipe"))
+        with pytest.raises(BrokenPipeError):
+            export(filled, "jsonl", target)
+
+
 def test_a_failed_export_leaves_the_old_file_and_no_debris(filled: Store, tmp_path: Path, monkeypatch) -> None:
     target = tmp_path / "out.jsonl"
     target.write_text("old", encoding="utf-8")
 
-    def broken(records, out) -> None:
+    def broken(records, out, tags=()) -> None:
         out.write(b"half a line")
         raise OSError(28, "No space left on device")
 
@@ -237,6 +350,14 @@ def test_a_failed_export_leaves_the_old_file_and_no_debris(filled: Store, tmp_pa
         export(filled, "jsonl", target, force=True)
     assert target.read_text(encoding="utf-8") == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["out.jsonl"]
+
+
+def test_the_brat_folder_is_an_ordinary_folder(filled: Store, tmp_path: Path) -> None:
+    umask = os.umask(0)
+    os.umask(umask)
+    folder = exported(filled, "brat", tmp_path)[0]
+    assert folder.stat().st_mode & 0o777 == 0o777 & ~umask  # 0755 under umask 022, not mkdtemp's 0700
+    assert {f.stat().st_mode & 0o777 for f in folder.iterdir()} == {0o666 & ~umask}
 
 
 def test_brat_zip_holds_the_same_files(filled: Store, tmp_path: Path) -> None:
@@ -335,6 +456,23 @@ def test_tokens_rebuild_the_text_and_hold_every_span(text: str, raw_spans: list[
     for token in tokens:
         assert not splits_grapheme(text, token.start, token.end)
         assert token.end > token.start
+
+
+simple_texts = st.lists(  # no code point joins a cluster: the one-regex path
+    st.sampled_from(["a", "Zb", " ", "  ", "\n", ",", "é", "’", "😀", "\t", "_", "1", "\u00a0", "\u2028", " \n "]),
+    min_size=1, max_size=40,
+).map("".join)
+
+
+@given(simple_texts, st.lists(st.tuples(st.integers(0, 60), st.integers(1, 60)), max_size=6))
+def test_the_fast_tokenizer_cuts_exactly_as_the_grapheme_one(text: str, raw_spans: list[tuple[int, int]]) -> None:
+    """tokenize's one-pass path (texts without joining code points) gives the very tokens the
+    per-cluster path gives, spans starting on a space or ending after one included."""
+    from annotations.datasets.tokens import _by_clusters, _simple
+
+    spans = [(a, b) for a, b in raw_spans if a < b <= len(text)]
+    starts, ends = {a for a, _b in spans}, {b for _a, b in spans}
+    assert _simple(text, starts, ends) == _by_clusters(text, starts, ends) == tokenize(text, spans)
 
 
 def test_writers_stream_one_article_at_a_time(filled: Store, tmp_path: Path, monkeypatch) -> None:

@@ -103,6 +103,11 @@ async def test_e_exports_jsonl_to_a_typed_path_and_notifies_the_counts(
         # The suffix follows the format while the path is the one filled in.
         await choose_format(pilot, screen, "csv")
         assert path.value == str(tmp_path / "penmark-export.csv")
+        # The three JSON Lines formats each have their own default: one never replaces another.
+        await choose_format(pilot, screen, "doccano")
+        assert path.value == str(tmp_path / "penmark-export.doccano.jsonl")
+        await choose_format(pilot, screen, "spacy")
+        assert path.value == str(tmp_path / "penmark-export.spacy.jsonl")
         await choose_format(pilot, screen, "jsonl")
         assert path.value == str(tmp_path / "penmark-export.jsonl")
 
