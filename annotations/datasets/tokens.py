@@ -1,4 +1,4 @@
-"""Tokens for the token-based formats (spaCy/Prodigy, CoNLL) that never cut through a span.
+r"""Tokens for the token-based formats (spaCy/Prodigy, CoNLL) that never cut through a span.
 
 Words are runs of letters and digits; any other visible character cluster is a token of its own.
 Every annotation's start and end also become token boundaries, so each span maps onto whole

@@ -25,6 +25,8 @@ from annotations.datasets.records import Filters
 from annotations.errors import PenmarkError
 from annotations.safe import visible
 
+from ..widgets.safe_input import SafeInput
+
 DEFAULT_STEM = "penmark-export"
 SHOWN_LEFT_OUT = 3  # lines of "left out" detail in the notification; the rest are counted
 _PROGRESS_EVERY = 0.05  # seconds between progress updates sent to the interface
@@ -122,15 +124,15 @@ class ExportScreen(ModalScreen[ExportReport | None]):
                 )
             with Horizontal(classes="row"):
                 yield Label("path")
-                yield Input(self._auto_path, placeholder="where to write (a file; brat: a folder or .zip)",
+                yield SafeInput(self._auto_path, placeholder="where to write (a file; brat: a folder or .zip)",
                             compact=True, id="export-path")
             with Horizontal(classes="row"):
                 yield Label("tags")
-                yield Input(placeholder=f"all tags, or some of: {' '.join(tags)}"[:200], compact=True,
+                yield SafeInput(placeholder=f"all tags, or some of: {' '.join(tags)}"[:200], compact=True,
                             id="export-tags")
             with Horizontal(classes="row"):
                 yield Label("annotators")
-                yield Input(placeholder="all annotators, or names (space or comma separated)",
+                yield SafeInput(placeholder="all annotators, or names (space or comma separated)",
                             compact=True, id="export-annotators")
             if self.article_ids:
                 yield FieldCheckbox(self._only_label(), compact=True, id="export-only")

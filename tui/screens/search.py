@@ -19,6 +19,7 @@ from annotations.safe import visible
 from annotations.search import Hit, Passage
 
 from ..widgets.key_bar import KeyBar
+from ..widgets.safe_input import SafeInput
 from ..widgets.tag_style import tag_chip, tag_colours
 
 if TYPE_CHECKING:
@@ -92,7 +93,7 @@ class SearchScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         # Not select_on_focus: coming back from the results, typing goes on with the query.
-        yield Input(placeholder=_PLACEHOLDER, id="query", select_on_focus=False)
+        yield SafeInput(placeholder=_PLACEHOLDER, id="query", select_on_focus=False)
         yield Static("", classes="hint", markup=False)
         yield ResultList(id="results")
         yield KeyBar()
