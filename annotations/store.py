@@ -443,7 +443,7 @@ class Store:
                 raise NotFoundError(f"annotation {annotation_id} was deleted")
             if expected_version is not None and old.version != expected_version:
                 raise StaleEditError(
-                    f"annotation {annotation_id[:8]} was changed elsewhere (version {old.version}, "
+                    f"annotation …{annotation_id[-8:]} was changed elsewhere (version {old.version}, "
                     f"you edited version {expected_version}); reload and try again"
                 )
             new = replace(change(conn, old), version=old.version + 1, updated=now())
@@ -537,7 +537,7 @@ class Store:
         # annotation since (another window, another annotator), refuse rather than clobber it.
         if expected is not None and not _same_content(current, Annotation(**json.loads(expected))):
             raise StaleEditError(
-                f"cannot {kind} the {action} of annotation {annotation_id[:8]}: it was changed since"
+                f"cannot {kind} the {action} of annotation …{annotation_id[-8:]}: it was changed since"
             )
         if state is None:  # before a create: the annotation did not exist, so it is deleted
             new = replace(current, deleted=now())

@@ -492,3 +492,24 @@ async def test_saved_confirmation_and_mode_label_show(mem: Store) -> None:
         assert saved_label(app) == "✓ saved: quote"
         await pilot.press("escape")
         assert saved_label(app) == "✓ saved: quote"  # escape in normal mode leaves it alone
+
+
+async def test_choosing_from_the_list_makes_that_annotation_the_one_keys_act_on(mem: Store) -> None:
+    """Two annotations overlap; choosing the outer one from the list (l, enter) makes n edit it,
+    not the inner one the cursor also stands on."""
+    text = "The talks collapsed after an hour of shouting."
+    article = mem.add_article(text, "Talks").article.id
+    outer = mem.create(article, 0, len("The talks collapsed after an hour"), "claim")
+    mem.create(article, 0, len("The talks"), "quote")
+    app = PenmarkApp(mem, open_ids=[article])
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.press("l")
+        await pilot.pause()
+        listing = reader(app).query_one("#annotation-list")
+        index = next(i for i, option in enumerate(listing.options) if option.id == outer.id)
+        listing.highlighted = index
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, NoteDialog) and app.screen.quote == outer.quote

@@ -165,7 +165,8 @@ class ReaderScreen(Screen[None]):
     def _show_whose(self) -> None:
         whose = "all annotators" if self.showing is None else visible(self.showing, one_line=True)
         titles = "  |  ".join(visible(p.article.title, one_line=True) for p in self.panes if p.article)
-        self.sub_title = f"{titles}  ·  showing {whose} (a changes)"
+        me = visible(self.app.store.annotator, one_line=True)
+        self.sub_title = f"{titles}  ·  you: {me}  ·  showing {whose} (a changes)"
 
     # --- the re-anchoring queue ---------------------------------------------------------------
 
@@ -269,8 +270,13 @@ class ReaderScreen(Screen[None]):
 
     def action_toggle_list(self) -> None:
         listing = self.query_one("#annotation-list", OptionList)
+        pane = self.pane  # before the list takes the focus
         listing.toggle_class("shown")
         self.fill_list()
+        if listing.has_class("shown"):  # up/down choose, enter jumps; l again goes back to the text
+            listing.focus()
+        else:
+            pane.view.focus()
 
     def fill_list(self) -> None:
         listing = self.query_one("#annotation-list", OptionList)
@@ -288,6 +294,8 @@ class ReaderScreen(Screen[None]):
         note = next((a for a in pane.annotations if a.id == event.option.id), None)
         if note:
             pane.view.move_to(note.start)
+            pane.preferred = note.id  # the keys act on the one chosen, not another overlapping it
+            pane.update_details()
             pane.view.focus()
 
     # --- selecting --------------------------------------------------------------------------
