@@ -535,7 +535,14 @@ class Store:
         current = self._get(conn, annotation_id)
         # Undo and redo only apply to the state the reverted event left; if someone changed the
         # annotation since (another window, another annotator), refuse rather than clobber it.
-        if expected is not None and not _same_content(current, Annotation(**json.loads(expected))):
+        # A new version of the text may have changed its quote since (a fuzzy re-anchoring):
+        # that is where it stands, not a change of what it says, so the quote is not compared.
+        reanchored = conn.execute(
+            "SELECT 1 FROM events WHERE annotation_id = ? AND action = 'reanchor' AND seq > ? LIMIT 1",
+            (annotation_id, target),
+        ).fetchone() is not None
+        if expected is not None and not _same_content(current, Annotation(**json.loads(expected)),
+                                                      where_only=reanchored):
             raise StaleEditError(
                 f"cannot {kind} the {action} of annotation …{annotation_id[-8:]}: it was changed since"
             )
@@ -620,11 +627,12 @@ _BOOKKEEPING = {"version", "updated", "deleted"}
 _POSITION = {"start", "end", "prefix", "suffix", "anchor"}
 
 
-def _same_content(a: Annotation, b: Annotation) -> bool:
+def _same_content(a: Annotation, b: Annotation, *, where_only: bool = False) -> bool:
     """Equal but for bookkeeping (versions and times move on with every undo and redo) and
-    for where it stands in the text (see ``_POSITION``)."""
+    for where it stands in the text (see ``_POSITION``; with ``where_only``, its quote too)."""
+    ignored = _BOOKKEEPING | _POSITION | ({"quote"} if where_only else set())
     return (a.deleted is None) == (b.deleted is None) and all(
-        getattr(a, c) == getattr(b, c) for c in ANNOTATION_COLUMNS if c not in _BOOKKEEPING | _POSITION
+        getattr(a, c) == getattr(b, c) for c in ANNOTATION_COLUMNS if c not in ignored
     )
 
 

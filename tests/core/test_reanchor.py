@@ -232,3 +232,20 @@ def test_a_short_quote_whose_sentence_was_replaced_is_not_exact_elsewhere() -> N
     note = Annotation("id", "a", start, end, "claim", quote, prefix, suffix, "", "me", "t", "t")
     (_, placed), = reanchor([note], old, new)
     assert placed.anchor == "fuzzy" and new[placed.start:placed.end] == "Seoul"
+
+
+def test_undo_still_works_after_a_new_version_changed_the_quote(store: Store) -> None:
+    """A fuzzy re-anchoring rewrites the quote; the annotator's undo must still walk back (it
+    once stuck there for good, refused as "changed since")."""
+    article = store.add_article(OLD, "Talks", id="talks").article.id
+    note = store.create(article, *at(OLD, "The talks collapsed after the delegation walked out"), "claim")
+    store.retag(note.id, "opinion")
+    new_version(store, article, OLD.replace("walked out", "stormed out"))
+    moved = store.annotation(note.id)
+    assert moved.anchor == "fuzzy" and moved.quote.endswith("stormed out")
+    undone = store.undo()
+    assert undone is not None and undone.tag == "claim"
+    text = store.article(article).text
+    assert undone.anchor != "orphan" and text[undone.start:undone.end] == undone.quote
+    assert store.undo().deleted is not None  # and on down the stack: the create
+    assert store.redo().deleted is None and store.redo().tag == "opinion"
