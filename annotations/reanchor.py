@@ -31,6 +31,8 @@ MIN_SCORE = 80.0
 MIN_FUZZY_CHARS = 8  # shorter quotes match too much by chance to be placed by likeness
 _WORD_DIFF_MAX = 200_000  # a word diff costs O(n*m/64) in words: only inside changed blocks this small
 _WORDS = re.compile(r"\w+\W*|\W+")  # a word with the separator after it: words align, not spaces
+# Where a fuzzy place may begin and end: a word, or a word with the marks around it ("years,").
+_EDGES = (re.compile(r"\w+"), re.compile(r"\S+"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,15 +210,27 @@ def _fuzzy(note: Annotation, new: str, expected: int) -> Placement | None:
     aligned = fuzz.partial_ratio_alignment(note.quote, window, score_cutoff=MIN_SCORE)
     if aligned is None:
         return None
-    start, end = left + aligned.dest_start, left + aligned.dest_end
-    while start > 0 and new[start - 1].isalnum() and new[start].isalnum():  # whole words only
-        start -= 1
-    while end < len(new) and new[end].isalnum() and new[end - 1].isalnum():
-        end += 1
+    start, end = _whole_passage(note.quote, new, left + aligned.dest_start, left + aligned.dest_end)
     span = snap(new, start, end)
     if span is None:
         return None
     return Placement(span.start, span.end, "fuzzy", round(aligned.score, 1))
+
+
+def _whole_passage(quote: str, new: str, start: int, end: int) -> tuple[int, int]:
+    """The bounds, near an alignment's ``start`` and ``end``, whose text is most like the whole
+    ``quote``: ``partial_ratio`` finds the best-matching part, which can stop short of the
+    passage ("…protected bike" for "…protected bike lanes." once the sentence was edited)."""
+    reach = max(CONTEXT_CHARS, len(quote) // 4)
+    edges = [(m.start(), m.end()) for pattern in _EDGES for m in pattern.finditer(new, max(0, start - reach), start + reach)]
+    near_start = sorted({a for a, _ in edges})
+    edges = [(m.start(), m.end()) for pattern in _EDGES for m in pattern.finditer(new, max(0, end - reach), end + reach)]
+    near_end = sorted({b for _, b in edges})
+    candidates = [(s, e) for s in near_start or [start] for e in near_end or [end] if e > s]
+    if not candidates:
+        return start, end
+    # The likest; among equals the widest, so an edge word is kept rather than dropped.
+    return max(candidates, key=lambda se: (fuzz.ratio(quote, new[se[0]:se[1]]), se[1] - se[0]))
 
 
 def relocate(note: Annotation, text: str) -> Placement:

@@ -249,3 +249,22 @@ def test_undo_still_works_after_a_new_version_changed_the_quote(store: Store) ->
     assert undone.anchor != "orphan" and text[undone.start:undone.end] == undone.quote
     assert store.undo().deleted is not None  # and on down the stack: the create
     assert store.redo().deleted is None and store.redo().tag == "opinion"
+
+
+@pytest.mark.parametrize(("old", "edit", "quote"), [
+    ("Intro line.\nThe city council voted 7-2 on Monday to approve twelve miles of protected bike lanes. "
+     "Critics argue it costs too much.\n", ("voted 7-2 on Monday", "voted 8-1 on Monday night"),
+     "The city council voted 7-2 on Monday to approve twelve miles of protected bike lanes."),
+    ("Intro.\nThe project will cost $4 million over five years, officials said.\nMore text here.\n",
+     ("will cost $4", "will cost about $4"), "The project will cost $4 million over five years"),
+])
+def test_a_fuzzy_place_covers_the_whole_edited_passage(old: str, edit: tuple[str, str], quote: str) -> None:
+    """The best-matching part of an edited sentence is not enough: no edge word is dropped
+    ("…protected bike" without "lanes.", "project will…" without "The")."""
+    new = old.replace(*edit)
+    start = old.index(quote)
+    prefix, _, suffix = context(old, start, start + len(quote))
+    note = Annotation("id", "a", start, start + len(quote), "claim", quote, prefix, suffix, "", "me", "t", "t")
+    (_, placed), = reanchor([note], old, new)
+    assert placed.anchor == "fuzzy"
+    assert new[placed.start:placed.end] == quote.replace(*edit)
