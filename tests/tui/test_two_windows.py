@@ -127,3 +127,27 @@ async def test_a_database_held_by_another_program_is_a_message_not_a_crash(db_pa
     finally:
         holder.close()
         mine.close()
+
+
+async def test_a_reader_under_another_catches_up_only_when_shown_again(db_path: Path) -> None:
+    mine = Store.open(db_path, annotator="alice")
+    other = Store.open(db_path, annotator="bob")
+    try:
+        first = mine.add_article(TEXT, "Talks", id="talks").article.id
+        second = mine.add_article("Another article entirely.", "Other").article.id
+        app = PenmarkApp(mine, open_ids=[first])
+        async with app.run_test(size=SIZE) as pilot:
+            below = app.screen
+            await app.push_screen(ReaderScreen([second]))
+            await pilot.pause()
+            other.add_article("Breaking: a new first line.\n" + TEXT, "Talks", id="talks")
+            await asyncio.sleep(1.5)  # the poll runs each second
+            await pilot.pause()
+            assert not any("new version" in str(n.message) for n in app._notifications)  # not for this one
+            await pilot.press("q")
+            await pilot.pause()
+            assert app.screen is below and below.pane.article.text.startswith("Breaking")
+            assert any("new version" in str(n.message) for n in app._notifications)
+    finally:
+        other.close()
+        mine.close()

@@ -79,7 +79,7 @@ class ReaderScreen(Screen[None]):
         Binding("a", "whose", "Whose", tooltip="Show all annotators' annotations, one annotator's, or the gold set", show=False, id="whose"),
         Binding("R", "review", "Review", tooltip="Settle annotations a new version of the text left fuzzy or orphaned: accept, move or delete", show=False, id="review"),
         Binding("e", "export", "Export", tooltip="Export annotations to a dataset file: format, filters, path (this article or all)", id="export"),
-        Binding("q", "back", "Library", tooltip="Back to the library", id="back"),
+        Binding("q", "back", "Back", tooltip="Back to where you came from: the library, search or agreement", id="back"),
     ]
     DEFAULT_CSS = """
     ReaderScreen #panes { height: 1fr; }
@@ -220,6 +220,9 @@ class ReaderScreen(Screen[None]):
             self.fill_list()
 
     def poll_database(self) -> None:
+        stack = self.app.screen_stack
+        if self not in stack or not all(s.is_modal for s in stack[stack.index(self) + 1:]):
+            return  # under another screen (a dialog over it is fine): it catches up when shown again
         version = self.app.store.data_version()
         if version != self._data_version:
             self._data_version = version
@@ -256,6 +259,9 @@ class ReaderScreen(Screen[None]):
                 pane.view.focus()
 
         self.app.push_screen(FuzzyPicker("Open an article in this pane", choices), opened)
+
+    def on_screen_resume(self) -> None:
+        self.poll_database()
 
     def action_back(self) -> None:
         self.app.pop_screen()
