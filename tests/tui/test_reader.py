@@ -507,9 +507,23 @@ async def test_choosing_from_the_list_makes_that_annotation_the_one_keys_act_on(
         await pilot.pause()
         listing = reader(app).query_one("#annotation-list")
         index = next(i for i, option in enumerate(listing.options) if option.id == outer.id)
+        assert f"0-{outer.end} · tester" in str(listing.options[index].prompt)  # which one, and whose
         listing.highlighted = index
         await pilot.press("enter")
         await pilot.pause()
         await pilot.press("n")
         await pilot.pause()
         assert isinstance(app.screen, NoteDialog) and app.screen.quote == outer.quote
+
+
+async def test_nothing_to_redo_clears_the_last_confirmation(mem: Store) -> None:
+    article = mem.add_article(TEXT, "Labels").article.id
+    app = PenmarkApp(mem, open_ids=[article])
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s", "1", "u")
+        await pilot.pause()
+        assert "undo saved" in saved_label(app)
+        await pilot.press("u")  # nothing left: the old "✓ undo saved" must not seem to answer it
+        await pilot.pause()
+        assert saved_label(app) == ""
+        assert any("Nothing to undo" in str(n.message) for n in app._notifications)

@@ -103,6 +103,7 @@ class NoteDialog(ModalScreen[str | None]):
     NoteDialog > Vertical { width: 90; max-width: 95%; height: auto; border: round $accent;
         background: $surface; padding: 0 1; }
     NoteDialog .quote { color: $text-muted; max-height: 4; }
+    NoteDialog .hint { color: $text-muted; }
     """
 
     def __init__(self, quote: str, note: str) -> None:
@@ -114,6 +115,7 @@ class NoteDialog(ModalScreen[str | None]):
         with Vertical():
             yield Static(Text(f"“{visible(self.quote, one_line=True)}”", overflow="ellipsis"), classes="quote")
             yield SafeInput(self.note, placeholder="note (enter saves, escape cancels)")
+            yield Static(Text("enter saves · escape cancels · an empty note removes it"), classes="hint")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value.strip())

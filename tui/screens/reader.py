@@ -293,6 +293,7 @@ class ReaderScreen(Screen[None]):
         for note in pane.annotations:
             label = tag_chip(note.tag, pane.tag_styles)
             label.append(" " + visible(note.quote, one_line=True)[:120])
+            label.append(f"  {note.start}-{note.end} · {visible(note.annotator, one_line=True)}", style="dim")
             listing.add_option(Option(label, id=note.id))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
@@ -584,6 +585,7 @@ class ReaderScreen(Screen[None]):
             return
         if changed is None:
             self.notify(f"Nothing to {kind}.", markup=False)
+            self.pane.saved_text = ""  # an earlier "✓ undo saved" must not seem to answer this
             return
         self._data_version = store.data_version()
         shown = [p for p in self.panes if p.article and p.article.id == changed.article_id]
