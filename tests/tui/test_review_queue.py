@@ -46,6 +46,10 @@ async def test_accept_then_move_settles_the_queue(mem: Store) -> None:
         await pilot.pause()
         assert mem.annotation(fuzzy).anchor == "exact"
         assert isinstance(app.screen, ReviewScreen) and list(app.screen.notes) == [orphan]  # on to the next
+        await pilot.press("a")  # an orphan cannot be accepted: said, and the queue stays open
+        await pilot.pause()
+        assert isinstance(app.screen, ReviewScreen) and mem.annotation(orphan).anchor == "orphan"
+        assert any("no place to accept" in str(n.message) for n in app._notifications)
         await pilot.press("m")
         await pilot.pause()
         screen = app.screen

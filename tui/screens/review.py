@@ -93,5 +93,10 @@ class ReviewScreen(ModalScreen[Verdict | None]):
         if options.highlighted is None:
             return
         chosen = options.get_option_at_index(options.highlighted).id
-        if chosen is not None:
-            self.dismiss((verdict, self.notes[chosen]))
+        if chosen is None:
+            return
+        if verdict == "accept" and self.notes[chosen].anchor == "orphan":  # the queue stays open
+            self.notify("An orphan has no place to accept: m moves it to one, d deletes it.",
+                        severity="warning", markup=False)
+            return
+        self.dismiss((verdict, self.notes[chosen]))
