@@ -166,7 +166,8 @@ class ReaderScreen(Screen[None]):
         whose = "all annotators" if self.showing is None else visible(self.showing, one_line=True)
         titles = "  |  ".join(visible(p.article.title, one_line=True) for p in self.panes if p.article)
         me = visible(self.app.store.annotator, one_line=True)
-        self.sub_title = f"{titles}  ·  you: {me}  ·  showing {whose} (a changes)"
+        # Who first: with two long titles the header is cut at its end, never these.
+        self.sub_title = f"you: {me} · showing {whose} (a changes)  ·  {titles}"
 
     # --- the re-anchoring queue ---------------------------------------------------------------
 
