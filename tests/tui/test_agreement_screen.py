@@ -279,3 +279,57 @@ async def test_gold_is_not_one_of_the_annotators(mem: Store) -> None:
         screen = await open_and_wait(pilot, app)
         assert status(screen).startswith("2 annotators: bob, tester")
         assert screen.report.annotators == ("bob", "tester")
+
+
+def screen_lines(app: PenmarkApp) -> list[str]:
+    """The screen as drawn, one string a line."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+async def test_the_refill_after_adjudicating_draws_every_cell_whole(mem: Store) -> None:
+    """After a decision the figures are worked out again. Painted before the table measured its
+    new rows (as a real terminal did), the columns stayed as narrow as their headings: "cl" for
+    "claim", "-0.02" for "-0.027", the title cut to "title"'s width. Every cell is drawn whole."""
+    long_title = "North Korea Displays ICBMs Amid Rising Tensions with U.S. and Russia"
+    good, bad = two_annotators(mem, title=long_title)
+    app = PenmarkApp(mem)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = await open_and_wait(pilot, app)
+        shown = screen.show
+
+        def show_and_paint(*args: object) -> None:
+            shown(*args)  # type: ignore[arg-type]
+            # The compositor paints the tables before their idle pass measures the new rows.
+            for table in screen.query(DataTable):
+                for y in range(table.size.height):
+                    table.render_line(y)
+
+        screen.show = show_and_paint  # type: ignore[method-assign]
+        await pilot.press("d")
+        await pilot.pause()
+        assert app.screen is not screen
+        await pilot.press("a")  # a decision: gold is written, so the figures are worked out again
+        await pilot.pause()
+        before = screen._version
+        await pilot.press("escape")
+        for _ in range(200):
+            await pilot.pause(0.02)
+            if screen._version != before:
+                break
+        assert screen._version != before, "the figures were not worked out again"
+        await pilot.pause()
+        lines = screen_lines(app)
+        report = screen.report
+        assert report is not None
+        for table in screen.query(DataTable):
+            for n in range(table.row_count):
+                cells = [plain(c).strip() for c in table.get_row_at(n)]
+                # Each row's cells, in order and whole, on some line of the screen.
+                assert any(all(c in line for c in cells) for line in lines), (cells, lines)
+        drawn = "\n".join(lines)
+        for section in report.by_tag:
+            assert f" {section.tag} " in drawn
+            assert figure(section.pairs[0].kappa) in drawn
+        assert long_title in drawn
+

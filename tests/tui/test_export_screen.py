@@ -402,3 +402,35 @@ async def test_enter_right_away_exports_with_the_defaults(
         await pilot.press("enter")  # the format list has the focus: enter still exports
         await wait_closed(pilot, app)
     assert len(jsonl(tmp_path / "penmark-export.jsonl")) == 5
+
+
+async def test_an_unticked_box_draws_no_x(
+    seeded: tuple[Store, list[str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Textual's Checkbox draws ▐X▌ ticked or not (only the colour differs): a user exported every
+    article believing "only this article" was on. Unticked, the box is empty; ticked, it has the X."""
+    store, ids = seeded
+    monkeypatch.chdir(tmp_path)
+    app = PenmarkApp(store, open_ids=[ids[1]])
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_dialog(pilot, app)
+
+        def drawn() -> str:
+            return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+        only = screen.query_one("#export-only", Checkbox)
+        force = screen.query_one("#export-force", Checkbox)
+        for box in (only, force):
+            assert not box.value
+            assert box.render().plain.startswith("▐ ▌ ")
+        assert "▐X▌" not in drawn()
+        assert "▐ ▌ only this article" in drawn() and "▐ ▌ replace an existing file" in drawn()
+        only.focus()
+        await pilot.press("space")
+        await pilot.pause()
+        assert only.value and not force.value
+        assert only.render().plain.startswith("▐X▌ only this article")
+        assert "▐X▌ only this article" in drawn() and "▐ ▌ replace an existing file" in drawn()
+        await pilot.press("space")
+        await pilot.pause()
+        assert not only.value and "▐X▌" not in drawn()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import sqlite3
 from itertools import combinations
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -39,6 +40,22 @@ def figure(value: float | None) -> str:
 
 def name(annotator: str) -> str:
     return visible(annotator, one_line=True)
+
+
+def fill(table: DataTable, columns: list[tuple[str | Text, str]], rows: list[tuple[list[Text], str]]) -> None:
+    """Refill ``table`` with columns as wide as their widest cell, given when each is added.
+
+    Not left to the table's own sizing: that measures the cells later (when the table is next
+    idle) and does not throw away rows it drew meanwhile, so a table painted between the refill
+    and that measuring (after a screen on top of it closed, say) kept columns as narrow as their
+    headings: "cl" for "claim", "-0.02" for "-0.027"."""
+    table.clear(columns=True)
+    for n, (label, key) in enumerate(columns):
+        heading = label.plain if isinstance(label, Text) else label
+        width = max([cell_len(heading), *(cell_len(cells[n].plain) for cells, _ in rows if n < len(cells))])
+        table.add_column(label, key=key, width=width)
+    for cells, key in rows:
+        table.add_row(*cells, key=key)
 
 
 class AgreementScreen(Screen[None]):
@@ -147,53 +164,46 @@ class AgreementScreen(Screen[None]):
         return line
 
     def _fill_figures(self, report: Report) -> None:
-        table = self.query_one("#figures", DataTable)
-        table.clear(columns=True)
-        table.add_columns("tag", "annotators", "articles", "tokens", "exact F1", "overlap F1", "kappa", "alpha")
+        columns = ["tag", "annotators", "articles", "tokens", "exact F1", "overlap F1", "kappa", "alpha"]
         styles = tag_colours(self.app.store.tags(), self.app.current_theme.background or "#000000")
         sections: list[Section] = [report.overall, *report.by_tag]
+        rows: list[tuple[list[Text], str]] = []
         for n, section in enumerate(sections):
             label = tag_chip(section.tag, styles) if section.tag else Text("all tags", style="bold")
             for p, pair in enumerate(section.pairs):
-                table.add_row(
+                rows.append(([
                     label if p == 0 else Text(""),
                     Text(f"{name(pair.annotators[0])} × {name(pair.annotators[1])}"),
                     Text(str(pair.articles), justify="right"),
                     Text(str(pair.tokens), justify="right"),
                     *(Text(figure(v), justify="right") for v in (pair.exact.f1, pair.overlap.f1, pair.kappa, pair.alpha)),
-                    key=f"{n}:pair:{p}",
-                )
+                ], f"{n}:pair:{p}"))
             if len(section.pairs) == 1:
                 continue  # two annotators: the pair is the whole group, and has kappa too
             group = section.group
-            table.add_row(
+            rows.append(([
                 label if not section.pairs else Text(""),
                 Text(f"all {len(group.annotators)}", style="bold"),
                 Text(str(group.articles), justify="right"),
                 Text(str(group.tokens), justify="right"),
                 *(Text(figure(v), justify="right", style="bold")
                   for v in (group.exact.f1, group.overlap.f1, None, group.alpha)),
-                key=f"{n}:all",
-            )
+            ], f"{n}:all"))
+        fill(self.query_one("#figures", DataTable), [(c, c) for c in columns], rows)
 
     def _fill_articles(self, report: Report) -> None:
         table = self.query_one("#articles", DataTable)
         current = self.current_article()
-        table.clear(columns=True)
-        table.add_column("alpha", key="alpha")
-        table.add_column("overlap F1", key="overlap")
-        table.add_column("exact F1", key="exact")
-        for n, annotator in enumerate(report.annotators):
-            table.add_column(Text(f"spans {name(annotator)}", no_wrap=True), key=f"spans:{n}")
-        table.add_column("title", key="title")
-        for row in report.articles:
-            table.add_row(
-                *(Text(figure(v), justify="right") for v in (row.alpha, row.overlap_f1, row.exact_f1)),
-                *(Text(UNDEFINED if row.spans.get(a) is None else str(row.spans[a]), justify="right")
-                  for a in report.annotators),
-                Text(visible(row.title, one_line=True)),
-                key=row.id,
-            )
+        columns: list[tuple[str | Text, str]] = [("alpha", "alpha"), ("overlap F1", "overlap"), ("exact F1", "exact")]
+        columns += [(Text(f"spans {name(a)}", no_wrap=True), f"spans:{n}") for n, a in enumerate(report.annotators)]
+        columns.append(("title", "title"))
+        rows = [([
+            *(Text(figure(v), justify="right") for v in (row.alpha, row.overlap_f1, row.exact_f1)),
+            *(Text(UNDEFINED if row.spans.get(a) is None else str(row.spans[a]), justify="right")
+              for a in report.annotators),
+            Text(visible(row.title, one_line=True), no_wrap=True, overflow="ellipsis"),
+        ], row.id) for row in report.articles]
+        fill(table, columns, rows)
         if current is not None and current in table.rows:
             table.move_cursor(row=table.get_row_index(current))
 

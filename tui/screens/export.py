@@ -26,6 +26,7 @@ from annotations.errors import PenmarkError
 from annotations.safe import visible
 
 from ..widgets.safe_input import SafeInput
+from ..widgets.tick_box import TickBox
 
 DEFAULT_STEM = "penmark-export"
 SHOWN_LEFT_OUT = 3  # lines of "left out" detail in the notification; the rest are counted
@@ -57,8 +58,9 @@ def default_path(format: str) -> str:
     return str(Path.cwd() / f"{DEFAULT_STEM}{SUFFIXES[format]}")
 
 
-class FieldCheckbox(Checkbox, inherit_bindings=False):
-    """A checkbox that space toggles; enter goes on to the dialog, which exports."""
+class FieldCheckbox(TickBox, inherit_bindings=False):
+    """A checkbox that space toggles (an X in the box only when ticked); enter goes on to the
+    dialog, which exports."""
 
     BINDINGS = [Binding("space", "toggle_button", "Toggle", show=False)]
 
