@@ -69,9 +69,11 @@ def compare(store: Store, article_id: str, a: str, b: str) -> Comparison:
     present = sorted({n.annotator for n in store.annotations(article_id, include_deleted=True)})
     missing = [name for name in (a, b) if name not in present]
     if missing:
+        # The gold set is what adjudication writes, not a side to offer.
+        sides = [name for name in present if name != GOLD]
         raise AdjudicationError(
             f"no annotations by {' or '.join(repr(name) for name in missing)} on article {article_id} "
-            f"(annotators with annotations on it: {', '.join(present) or 'none'})")
+            f"(annotators with annotations on it: {', '.join(sides) or 'none'})")
     mine = [n for n in notes if n.annotator == a and n.anchor != "orphan"]
     theirs = [n for n in notes if n.annotator == b and n.anchor != "orphan"]
     keys_b = {(n.start, n.end, n.tag) for n in theirs}

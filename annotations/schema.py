@@ -167,18 +167,36 @@ def connect(path: str | Path, *, autocheckpoint: bool = True) -> sqlite3.Connect
         parent = Path(name).expanduser().resolve().parent
         if not parent.is_dir():
             raise StoreError(f"{name}: folder {parent} does not exist")
+        file = Path(name).expanduser()
+        if file.is_dir():
+            raise StoreError(f"{name}: is a folder, not a database file")
+        if file.exists() and not file.is_file():
+            raise StoreError(f"{name}: is not a regular file (a device or pipe), not a database file")
     try:
         conn = sqlite3.connect(
             name, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
         )
     except sqlite3.Error as err:
-        raise StoreError(f"{name}: cannot open database ({err})") from None
+        raise StoreError(f"{name}: {_open_failure(name, err)}") from None
     try:
         _prepare(conn, name, autocheckpoint)
     except BaseException:
         conn.close()
         raise
     return conn
+
+
+def _open_failure(name: str, err: sqlite3.Error) -> str:
+    """Why SQLite could not open ``name``, in words a user can act on (SQLite only says
+    "unable to open database file")."""
+    import os
+
+    file = Path(name).expanduser()
+    if file.exists() and not os.access(file, os.R_OK | os.W_OK):
+        return "permission denied (penmark needs to read and write it)"
+    if not file.exists() and not os.access(file.resolve().parent, os.W_OK | os.X_OK):
+        return f"cannot create it: permission denied in folder {file.resolve().parent}"
+    return f"cannot open database ({err})"
 
 
 def _prepare(conn: sqlite3.Connection, name: str, autocheckpoint: bool) -> None:

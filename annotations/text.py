@@ -90,8 +90,28 @@ def sha256(text: str) -> str:
 
 # --- titles -----------------------------------------------------------------------------------
 
-# Labels and markup in front of a title: "Headline: ...", "Title: ...", Markdown's "# ...".
-_LABEL = re.compile(r"^\s*(#{1,6}\s+|(headline|title)\s*:\s*)", re.IGNORECASE)
+# Markup and labels in front of a title: Markdown's "# ...", then "Headline: ...", "Title: ...".
+_MARKUP = re.compile(r"^\s*#{1,6}\s+")
+_LABEL = re.compile(r"^\s*(headline|title|heading|hed|article title)\s*:\s*", re.IGNORECASE)
+# Lines scraped along with an article that are never its title (whole lines, case ignored).
+_JUNK = re.compile(
+    r"""^\W*(?:
+        share(?:\s+(?:this|the)\s+(?:article|story|post|page))?(?:\s+(?:on|via)\s+\w+)?
+      | (?:advertisement|advertising|sponsored(?:\s+content)?|ad)(?:\s*[-–—:|·•(].*)?
+      | (?:scroll|continue)\s+(?:down\s+)?to\s+(?:continue|read).*
+      | skip\s+to\s+(?:the\s+)?(?:main\s+)?(?:content|navigation|article|footer).*
+      | (?:sign\s+up|subscribe|register)\b.*\bnewsletters?\b.*
+      | subscribe(?:\s+now|\s+today)?
+      | (?:we|this\s+(?:web\s*)?site|our\s+site)\s+uses?\s+cookies\b.*
+      | (?:accept|reject|manage)\s+(?:all\s+)?cookies\b.*
+      | cookie\s+(?:policy|settings|preferences|notice|consent)\b.*
+      | (?:image|photo|photograph|picture|caption|video|credit|image\s+credit|photo\s+credit)\s*:.*
+      | (?:listen\s+to\s+this\s+article|read\s+more|click\s+here|follow\s+us|print\s+this|email\s+this).*
+      | (?:published|updated|posted|last\s+updated)(?:\s+on|\s+at)?\s*:?\s*
+        (?:\d|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun)[a-z]*\b).*
+    )\W*$""",
+    re.IGNORECASE | re.VERBOSE,
+)
 _WORD = re.compile(r"[^\W\d_]{2,}")
 _TITLE_MAX = 160
 _HEADLINE_MAX = 150
@@ -102,22 +122,36 @@ def _meaningful(line: str) -> bool:
     return sum(1 for word in line.split() if _WORD.search(word)) >= 2
 
 
+def _junk(line: str) -> bool:
+    """Boilerplate scraped along with an article: share buttons, ads, cookie notices, captions."""
+    return _JUNK.match(line) is not None
+
+
 def derive_title(text: str) -> str:
     """The title of an article without one: the first line that reads like a headline.
 
-    Scraped articles often start with junk (image placeholders, a "Headline:" label) and some
-    start straight with the lead paragraph, so among the first few meaningful lines we prefer a
+    Scraped articles often start with junk (image placeholders, "Share this article", cookie
+    notices, captions) and some start straight with the lead paragraph, so among the first few
+    meaningful lines we prefer one labelled as the title ("Headline: ...", "Title: ..."), then a
     short one that does not end like a sentence; failing that, the first meaningful line, cut.
     """
-    lines = [_LABEL.sub("", line).strip() for line in text.split("\n")[:40]]
-    candidates = [line for line in lines if _meaningful(line)][:5]
+    lines: list[tuple[str, bool]] = []  # (the line without markup or label, whether it had a label)
+    for raw in text.split("\n")[:40]:
+        line = _MARKUP.sub("", raw)
+        labelled = _LABEL.match(line) is not None
+        lines.append((_LABEL.sub("", line).strip(), labelled))
+    candidates = [(line, labelled) for line, labelled in lines
+                  if (_meaningful(line) or (labelled and _WORD.search(line))) and not _junk(line)][:5]
     if not candidates:
-        first = next((line for line in lines if line), "")
+        first = next((line for line, _ in lines if line and not _junk(line)), "")
         return _clip(first) or "(untitled)"
-    for line in candidates:
+    for line, labelled in candidates:
+        if labelled:
+            return _clip(line)
+    for line, _ in candidates:
         if len(line) <= _HEADLINE_MAX and not line.endswith((".", "!", "?", ",", ";")):
             return line
-    return _clip(candidates[0])
+    return _clip(candidates[0][0])
 
 
 def _clip(line: str) -> str:

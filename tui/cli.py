@@ -278,12 +278,23 @@ def cmd_check(args: argparse.Namespace) -> int:
     store = open_store(args)
     try:
         problems = store.mismatches()
+        anchors = [note.anchor for note in store.annotations()]
     finally:
         store.close()
     for note, found in problems:
         err(f"annotation {note.id} in {note.article_id}: offsets {note.start}-{note.end} "
             f"read {found!r}, expected {note.quote!r}")
-    out(f"{len(problems)} annotation(s) no longer match their text" if problems else "every annotation matches its text")
+    fuzzy, orphaned = anchors.count("fuzzy"), anchors.count("orphan")
+    if problems:
+        out(f"{len(problems)} annotation(s) no longer match their text")
+    elif fuzzy or orphaned:
+        out("every annotation in place matches its text")
+    else:
+        out("every annotation matches its text")
+    if fuzzy or orphaned:
+        # Not a failure (the exit code is the mismatches'): a new version of a text left them to confirm.
+        out(f"{fuzzy + orphaned:,} wait for review after a new version of their text ({fuzzy:,} fuzzy, "
+            f"{orphaned:,} orphaned): R in the reader lists them")
     return 1 if problems else 0
 
 
@@ -462,7 +473,12 @@ def _check_listen(host: str, port: int) -> None:
 
 
 def resolve_article(store, reference: str) -> str:
-    """An article id from an id, an id prefix, or words of its title (fuzzy)."""
+    """An article id from an id, an id prefix, or words of its title (fuzzy).
+
+    Titles are ranked by rapidfuzz's WRatio, ties broken by how many of the reference's words the
+    title holds (token set ratio); when several articles still match equally well, the reference is
+    ambiguous and refused with the candidates listed, rather than one of them opened at random.
+    """
     articles = store.articles()
     exact = [a.id for a in articles if a.id == reference]
     if exact:
@@ -472,11 +488,25 @@ def resolve_article(store, reference: str) -> str:
         return prefixed[0]
     from rapidfuzz import fuzz, process, utils
 
-    best = process.extractOne(reference, {a.id: a.title for a in articles}, scorer=fuzz.WRatio,
-                              processor=utils.default_process, score_cutoff=60)
-    if best is None:
+    titles = {a.id: a.title for a in articles}
+    matches = process.extract(reference, titles, scorer=fuzz.WRatio, processor=utils.default_process,
+                              score_cutoff=60, limit=None)
+    if not matches:
         raise PenmarkError(f"no article matches {reference!r} (penmark list shows ids and titles)")
-    return best[2]
+    best = max(score for _title, score, _id in matches)
+    tied = [article_id for _title, score, article_id in matches if score == best]
+    if len(tied) > 1:
+        words = {article_id: fuzz.token_set_ratio(reference, titles[article_id], processor=utils.default_process)
+                 for article_id in tied}
+        tied = [article_id for article_id in tied if words[article_id] == max(words.values())]
+    if len(tied) > 1:
+        def short(title: str) -> str:
+            return title if len(title) <= 40 else title[:39].rstrip() + "…"
+
+        listed = "; ".join(f"{article_id} {short(titles[article_id])}" for article_id in tied)
+        raise PenmarkError(f"{reference!r} matches {len(tied)} articles equally: {listed} "
+                           "(give an id, an id prefix or more of the title)")
+    return tied[0]
 
 
 # --- parser --------------------------------------------------------------------------------

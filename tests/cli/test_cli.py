@@ -366,3 +366,61 @@ def test_search_negated_tags_limits_and_distinct_short_ids(penmark: Penmark, tmp
     assert [p["start"] for p in passages] == [text.index("paparo")]
     passages = [json.loads(line) for line in penmark("search", "--passages", "--json", '"Sea of Japan"').stdout.splitlines()]
     assert [p["start"] for p in passages] == [text.index("Sea of Japan")]
+
+
+def test_check_counts_annotations_waiting_for_review(penmark: Penmark, tmp_path: Path) -> None:
+    article = tmp_path / "a.txt"
+    article.write_text("Council votes\nThe council approved the bike lanes on Monday. Critics were absent.\n")
+    penmark("import", str(article))
+    from annotations.store import Store
+
+    store = Store.open(penmark.db, annotator="t")
+    (only,) = store.articles()
+    body = "The council approved the bike lanes on Monday. Critics were absent."
+    start = 14
+    store.create(only.id, start, start + len("The council approved the bike lanes"), "claim")
+    critics = start + body.index("Critics were absent")
+    store.create(only.id, critics, critics + len("Critics were absent"), "opinion")
+    store.close()
+    article.write_text("Council votes\nThe council approved the new bike lanes on Monday.\n")
+    penmark("import", str(article))
+    done = penmark("check")  # fuzzy and orphaned annotations are not mismatches: exit 0
+    lines = done.stdout.splitlines()
+    assert lines[0] == "every annotation in place matches its text"
+    assert re.fullmatch(r"2 wait for review .*\(1 fuzzy, 1 orphaned\): R in the reader lists them", lines[1])
+
+
+def test_db_that_is_a_folder_is_named_with_the_reason(penmark: Penmark, tmp_path: Path) -> None:
+    folder = tmp_path / "dbdir"
+    folder.mkdir()
+    done = penmark("list", db=folder, check=2)
+    assert done.stderr == f"penmark: {folder}: is a folder, not a database file\n"
+    assert "unable to open" not in done.stderr
+
+
+def test_an_ambiguous_title_reference_is_refused_with_the_candidates(penmark: Penmark, seeds_dir: Path) -> None:
+    penmark("import", str(seeds_dir))
+    for args in (["read", "north"], ["export", "--format", "jsonl", "--article", "north korea"]):
+        done = penmark(*args, check=2)
+        assert done.stdout == "" and done.stderr.count("\n") == 1, done.stderr
+        assert "matches 5 articles equally" in done.stderr
+        for listed in penmark.listed():
+            assert listed["id"] in done.stderr  # every candidate's id
+        assert "North Korea’s Missile Display Signals a…" in done.stderr  # and its title, short
+
+
+def test_a_title_reference_one_article_matches_best_is_resolved(seeds_dir: Path) -> None:
+    from annotations.importer import import_paths
+    from annotations.store import Store
+    from tui.cli import resolve_article
+
+    store = Store.memory()
+    import_paths(store, [seeds_dir])
+    by_title = {a.title: a.id for a in store.articles()}
+    for reference, title in [
+        ("korea missile display", "North Korea’s Missile Display Signals a New Era of Global Instability"),
+        ("latest north korea", "The Latest North Korea Missile Testing Raises Global Alarms"),
+        ("cold war", "North Korea’s Nuclear Aspirations: A New Cold War Calculus"),
+    ]:
+        assert resolve_article(store, reference) == by_title[title], reference
+    store.close()

@@ -165,3 +165,10 @@ def test_the_same_annotator_twice_is_refused(two: tuple[Store, str]) -> None:
         compare(store, article, "carol", "dave")
     with pytest.raises(AdjudicationError, match="no annotations by 'bbo' on article"):
         compare(store, article, "alice", "bbo")
+
+
+def test_a_missing_annotator_is_not_offered_gold_as_a_side(two: tuple[Store, str]) -> None:
+    store, article = two
+    assert accept_agreements(store, compare(store, article, "alice", "bob")) == 1  # gold has annotations now
+    with pytest.raises(AdjudicationError, match=r"\(annotators with annotations on it: alice, bob\)$"):
+        compare(store, article, "alice", "carol")

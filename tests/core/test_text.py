@@ -190,6 +190,34 @@ def test_derive_title_label() -> None:
     assert derive_title("Title: The Real Title Here\nBody.") == "The Real Title Here"
 
 
+def test_derive_title_labelled_line_wins_over_junk_and_earlier_lines() -> None:
+    assert derive_title("Share this article\nHeadline: City council approves new bike lanes\nBody.") \
+        == "City council approves new bike lanes"
+    # An explicit label beats an earlier unlabelled line that would pass for a headline.
+    assert derive_title("Local news from the valley\nTitle: The Real Title Here\nBody.") == "The Real Title Here"
+    assert derive_title("Breaking news today\n# Heading: One word label\nBody.") == "One word label"
+    assert derive_title("Some lead line here\nTitle: Brexit\nBody.") == "Brexit"
+
+
+def test_derive_title_skips_scraped_boilerplate() -> None:
+    junk = ["Skip to main content", "We use cookies to improve your experience. Accept all?",
+            "Accept all cookies", "Cookie policy and settings", "Photo: Jane Doe / Reuters",
+            "Image: an aerial view of the city", "ADVERTISEMENT - scroll to continue", "Advertisement",
+            "Sign up for our daily newsletter", "SUBSCRIBE TO OUR NEWSLETTER", "Share on Facebook",
+            "Share this story", "Share", "Updated 3 March 2024, 10:15", "Listen to this article"]
+    for line in junk:
+        assert derive_title(f"{line}\nCity council approves new bike lanes\nBody.") \
+            == "City council approves new bike lanes", line
+    assert derive_title("\n".join(junk)) == "(untitled)"
+
+
+@pytest.mark.parametrize("title", ["Share prices tumble as markets open", "Ad hoc committee meets again",
+                                   "Advertising revenue falls at big papers", "Updated rules for elections",
+                                   "Cookie Monster returns to Sesame Street", "Photo finish decides the race"])
+def test_derive_title_keeps_headlines_that_begin_like_junk(title: str) -> None:
+    assert derive_title(f"{title}\nBody text of the article.") == title
+
+
 @pytest.mark.parametrize("text", ["", "   ", "\n\n\n", " \t \n "])
 def test_derive_title_of_empty_text(text: str) -> None:
     assert derive_title(text) == "(untitled)"
