@@ -98,9 +98,10 @@ async def test_ctrl_f_finds_in_the_article_and_a_digit_tags_the_match(mem: Store
         await pilot.pause()
         await pilot.press("ctrl+f", *"beta")
         view = app.screen.query_one(DocumentView)
-        assert view.selected_offsets == (6, 10)
+        finder = app.screen.query_one("#find", Input)
+        assert view.selected_offsets == (6, 10) and finder.border_subtitle == "1 of 3"
         await pilot.press("enter")
-        assert view.selected_offsets == (18, 22)
+        assert view.selected_offsets == (18, 22) and finder.border_subtitle == "2 of 3"
         await pilot.press("escape")
         assert not app.screen.query_one("#find", Input).has_class("shown")
         await pilot.press("3")
@@ -193,3 +194,13 @@ async def test_a_tab_in_a_note_is_one_space_in_the_results(mem: Store) -> None:
         await wait_for_results(pilot, screen, 1)
         label = screen.query_one(OptionList).get_option_at_index(0).prompt
         assert "left right" in label.plain and "\t" not in label.plain
+
+
+def test_the_match_count_stops_counting_at_999() -> None:
+    import re
+
+    from tui.screens.reader import _match_count
+
+    text = "a" * 5000
+    assert _match_count(re.compile("a"), text, 2) == "3 of 999+"
+    assert _match_count(re.compile("b"), "abcb", 1) == "1 of 2"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import sqlite3
+from bisect import bisect_left
 from collections.abc import Callable
 from typing import Literal
 
@@ -389,10 +391,11 @@ class ReaderScreen(Screen[None]):
             return
         pattern = re.compile(re.escape(needle), re.IGNORECASE)
         match = pattern.search(pane.article.text, offset) or pattern.search(pane.article.text)
+        finder = self.query_one("#find", Input)
         if match is None:
-            self.query_one("#find", Input).border_subtitle = "no match"
+            finder.border_subtitle = "no match"
             return
-        self.query_one("#find", Input).border_subtitle = ""
+        finder.border_subtitle = _match_count(pattern, pane.article.text, match.start())
         pane.view.select_offsets(*match.span())
 
     def _close_find(self) -> bool:
@@ -614,3 +617,14 @@ class ReaderScreen(Screen[None]):
         status = STATUSES[(STATUSES.index(current) + 1) % len(STATUSES)]
         self.app.store.set_status(article.id, status)
         self.notify(f"Marked {status}.", markup=False)
+
+
+_COUNT_UP_TO = 999  # matches counted for "n of m": a one-letter search of 10 MB stays instant
+
+
+def _match_count(pattern: re.Pattern[str], text: str, at: int) -> str:
+    """Which match the one at ``at`` is, of how many ("3 of 12", or "3 of 999+")."""
+    starts = [m.start() for m in itertools.islice(pattern.finditer(text), _COUNT_UP_TO + 1)]
+    total = f"{_COUNT_UP_TO}+" if len(starts) > _COUNT_UP_TO else str(len(starts))
+    index = bisect_left(starts, at)
+    return f"{index + 1} of {total}" if index < len(starts) and starts[index] == at else f"of {total}"
