@@ -527,3 +527,17 @@ async def test_nothing_to_redo_clears_the_last_confirmation(mem: Store) -> None:
         await pilot.pause()
         assert saved_label(app) == ""
         assert any("Nothing to undo" in str(n.message) for n in app._notifications)
+
+
+async def test_the_key_bar_keeps_the_help_key_when_keys_do_not_fit(mem: Store) -> None:
+    article = mem.add_article(TEXT, "Labels").article.id
+    app = PenmarkApp(mem, open_ids=[article])
+    async with app.run_test(size=(120, 45)) as pilot:
+        await pilot.press("v")  # visual mode: its motions join the bar, which no longer fits
+        await pilot.pause()
+        from tui.widgets.key_bar import KeyBar
+
+        bar = app.screen.query_one(KeyBar)
+        drawn = bar.render().plain
+        assert drawn.rstrip().endswith("? Keys") and "… " in drawn and len(drawn) <= 120, drawn
+        assert " w/b " in drawn  # the first keys stay
