@@ -8,9 +8,11 @@ replaced atomically, and it is never replaced at all (that would swap a device f
 
 from __future__ import annotations
 
+import glob
 import os
 import re
 import shutil
+import socket
 import stat
 import sys
 import tempfile
@@ -64,8 +66,9 @@ def output_file(target: str | Path | None, *, force: bool = False) -> Iterator[B
             yield handle
         return
     _check(path, force)
+    _remove_leftovers(path)
     # mkstemp and a plain file object: NamedTemporaryFile's wrapper costs a Python call per write.
-    descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=_part_prefix(path), suffix=".part")
     os.fchmod(descriptor, 0o666 & ~_UMASK)  # mkstemp makes it private; an export is an ordinary file
     try:
         with os.fdopen(descriptor, "wb") as handle:
@@ -77,6 +80,36 @@ def output_file(target: str | Path | None, *, force: bool = False) -> Iterator[B
         Path(name).unlink(missing_ok=True)
         raise
     _sync_folder(path.parent)
+
+
+def _part_prefix(path: Path) -> str:
+    """Part files name the machine and process writing them, so a later export can tell the
+    leftovers of a killed one from another export still writing."""
+    return f".{path.name}.{socket.gethostname()}-{os.getpid()}."
+
+
+def _remove_leftovers(path: Path) -> None:
+    """Remove part files of ``path`` left by exports of this machine whose process is gone
+    (killed before they could clean up)."""
+    prefix = f".{path.name}.{socket.gethostname()}-"
+    for part in path.parent.glob(f"{glob.escape(prefix)}*.part"):
+        pid = part.name[len(prefix):].split(".", 1)[0]
+        if not pid.isdigit() or _alive(int(pid)):
+            continue
+        if part.is_dir() and not part.is_symlink():
+            shutil.rmtree(part, ignore_errors=True)
+        else:
+            part.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
 
 
 def _open_in_place(path: Path) -> int | None:
@@ -105,7 +138,8 @@ def output_folder(target: str | Path, *, force: bool = False) -> Iterator[Path]:
     if path.exists() and not path.is_dir():
         raise DestinationError(f"{path}: exists and is not a folder")
     _check(path, force)
-    work = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part"))
+    _remove_leftovers(path)
+    work = Path(tempfile.mkdtemp(dir=path.parent, prefix=_part_prefix(path), suffix=".part"))
     try:
         work.chmod(0o777 & ~_UMASK)  # mkdtemp makes it private; the export is an ordinary folder
         yield work

@@ -553,3 +553,26 @@ def test_csv_cells_with_commas_quotes_and_newlines_read_back_exactly(store: Stor
     assert by_tag["claim"][6:8] == ['He said "no, never",\nthen left.', 'a "note", with\r\nlines']
     assert by_tag["quote"][6:8] == ["'=1+2", "'-minus"]
     assert [int(by_tag["claim"][3]), int(by_tag["claim"][4])] == list(at(text, 'He said "no, never",\nthen left.'))
+
+
+@pytest.mark.parametrize("format", ["jsonl", "brat"])
+def test_a_killed_export_s_part_file_is_removed_by_the_next_export(filled: Store, tmp_path: Path, format: str) -> None:
+    """Part files name host and process: the next export removes those of a process that is
+    gone, and keeps those of one still running or of another machine."""
+    import socket
+    import subprocess
+    import sys
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True).stdout.strip()
+    host = socket.gethostname()
+    target = tmp_path / ("out.jsonl" if format == "jsonl" else "out")
+    killed = tmp_path / f".{target.name}.{host}-{gone}.abc123.part"
+    running = tmp_path / f".{target.name}.{host}-{os.getpid()}.def456.part"
+    elsewhere = tmp_path / f".{target.name}.other-host-{gone}.ghi789.part"
+    for part in (killed, running, elsewhere):
+        part.write_bytes(b"half an export")
+    export(filled, format, target)
+    assert not killed.exists() and running.exists() and elsewhere.exists()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".part")) == sorted(
+        [running.name, elsewhere.name])  # and the export's own part is gone too
