@@ -19,6 +19,7 @@ How a query runs (``Searcher.annotations``):
 from __future__ import annotations
 
 import heapq
+import itertools
 import json
 import re
 import sqlite3
@@ -376,10 +377,9 @@ def _passage(
     if match is None:
         words = sorted(exact | set(prefixes), key=len, reverse=True)
         pattern = re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, words)) + ")", re.IGNORECASE)
-        match = pattern.search(text)
+        match = _densest(pattern, text)
         if match is None:  # accents or case folding that a plain search cannot see: fold and look
-            window = fold(text[:200_000])
-            match = pattern.search(window)
+            match = _densest(pattern, fold(text[:200_000]))
     if match is not None:
         start = match.start()
         word = _WORD.match(text, start)
@@ -389,6 +389,21 @@ def _passage(
         left = next((i + 1 for i in range(left, start) if text[i].isspace()), left)
     snippet = " ".join(text[left : end + 80].split())  # one line: newlines and runs of spaces squeezed
     return Passage(article_id, title, start, end, snippet, _marks(snippet, exact, prefixes))
+
+
+_NEAR = 80  # characters after a match in which the query's other words count toward it
+_TRIED = 200  # matches weighed: the first ones, so a long article costs no more than a short one
+
+
+def _densest(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
+    """The first match of ``pattern`` followed most closely by the query's other words: a
+    passage, not the title line that happens to hold one of them ("bike" of "Bike Lanes")."""
+    best, most = None, 0
+    for match in itertools.islice(pattern.finditer(text), _TRIED):
+        found = len({m.group().lower() for m in pattern.finditer(text, match.start(), match.start() + _NEAR)})
+        if found > most:
+            best, most = match, found
+    return best
 
 
 def _nothing_found(query: Query) -> str:

@@ -288,3 +288,13 @@ def test_after_a_save_the_vocabulary_is_kept_for_its_minimum_age() -> None:
     store.create(article, *span(ARTICLE_A, "The ministry denied"), "claim")
     assert searcher.vocabulary() is loaded  # a burst of saves does not reload on every keystroke
     assert quotes(searcher, "ministry") == ["The ministry denied"]  # exact words never wait for it
+
+
+def test_a_passage_is_where_the_query_s_words_stand_together(store: Store) -> None:
+    """Not the title line that holds one of them: the excerpt shows the words found together."""
+    text = ("Bike Lanes Approved\nThe city council voted 7-2 on Monday to approve twelve miles of "
+            "protected bike lanes. Critics argue it costs too much.")
+    store.add_article(text, "Bike Lanes Approved")
+    passages, _hints = Searcher(store).passages("protectd bike")
+    [passage] = passages
+    assert passage.start == text.index("protected") and "protected bike lanes" in passage.snippet
