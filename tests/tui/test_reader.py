@@ -506,6 +506,8 @@ async def test_choosing_from_the_list_makes_that_annotation_the_one_keys_act_on(
         await pilot.press("l")
         await pilot.pause()
         listing = reader(app).query_one("#annotation-list")
+        assert listing.highlighted is not None  # it opens on the annotation under the cursor
+        assert listing.options[listing.highlighted].id == pane(app).under_cursor()[0].id
         index = next(i for i, option in enumerate(listing.options) if option.id == outer.id)
         assert f"0-{outer.end} · tester" in str(listing.options[index].prompt)  # which one, and whose
         listing.highlighted = index

@@ -42,6 +42,9 @@ async def test_type_a_typo_see_results_enter_opens_the_annotation(seeded: tuple[
         view = app.screen.query_one(DocumentView)
         assert view.cursor_offset == note.start
         assert app.screen.pane.under_cursor()[0].id == note.id
+        await pilot.press("q")  # back to the results, not past them
+        await pilot.pause()
+        assert app.screen is screen and screen._results
 
 
 async def test_search_from_the_reader_and_passages_toggle(seeded: tuple[Store, list[str]]) -> None:

@@ -285,6 +285,7 @@ class ReaderScreen(Screen[None]):
         if listing.has_class("shown"):  # up/down choose, enter jumps; l again goes back to the text
             listing.focus()
         else:
+            listing.highlighted = None  # shown again, it opens where the cursor is then
             pane.view.focus()
 
     def fill_list(self) -> None:
@@ -292,12 +293,21 @@ class ReaderScreen(Screen[None]):
         if not listing.has_class("shown"):
             return
         pane = self.pane
+        kept = listing.highlighted is not None and listing.get_option_at_index(listing.highlighted).id
         listing.clear_options()
         for note in pane.annotations:
             label = tag_chip(note.tag, pane.tag_styles)
             label.append(" " + visible(note.quote, one_line=True)[:120])
             label.append(f"  {note.start}-{note.end} · {visible(note.annotator, one_line=True)}", style="dim")
             listing.add_option(Option(label, id=note.id))
+        # On the one highlighted before, else the one under the cursor (else the next), never on none.
+        ids = [note.id for note in pane.annotations]
+        under = pane.under_cursor()
+        following = [i for i, note in enumerate(pane.annotations) if note.start >= pane.view.cursor_offset]
+        if kept in ids:
+            listing.highlighted = ids.index(kept)
+        elif ids:
+            listing.highlighted = ids.index(under[0].id) if under else (following or [len(ids) - 1])[0]
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         pane = self.pane

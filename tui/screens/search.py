@@ -212,5 +212,5 @@ class SearchScreen(Screen[None]):
             article_id, offset, chosen = result.article_id, result.start, None
         else:
             article_id, offset, chosen = result.annotation.article_id, result.annotation.start, result.annotation.id
-        self.app.pop_screen()
+        # The search stays beneath: q in the reader comes back to these results.
         self.app.open_reader([article_id], at=offset, select=chosen)  # type: ignore[attr-defined]
